@@ -1,0 +1,112 @@
+// swift-tools-version:6.1
+// The ECS container agent (ecs-agent) and its one-machine control plane (ecs-local).
+// Module map and the reasons for it: README.md, "Layout".
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "ecs-agent",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ecs-agent", targets: ["ecs-agent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+    ],
+    targets: [
+        // C shims --------------------------------------------------------------------------
+        .systemLibrary(
+            name: "CSystemd",
+            path: "Sources/CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+
+        // Leaves ---------------------------------------------------------------------------
+        .target(
+            name: "ECSModel",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AgentConfig",
+            dependencies: ["ECSModel"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DockerEngine",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HostSystem",
+            dependencies: [
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Composition root and executables --------------------------------------------------
+        .target(
+            name: "AgentRuntime",
+            dependencies: [
+                "AgentConfig", "DockerEngine", "HostSystem", "ECSModel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ecs-agent",
+            dependencies: [
+                "AgentRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests ----------------------------------------------------------------------------
+        .target(
+            name: "AgentTestSupport",
+            dependencies: [
+                "DockerEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/AgentTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ECSModelTests", dependencies: ["ECSModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DockerEngineTests",
+            dependencies: ["DockerEngine", "AgentTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HostSystemTests",
+            dependencies: ["HostSystem", "AgentTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AgentRuntimeTests",
+            dependencies: ["AgentRuntime", "AgentTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

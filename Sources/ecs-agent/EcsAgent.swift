@@ -1,0 +1,87 @@
+import AgentConfig
+import AgentRuntime
+import ArgumentParser
+import HostSystem
+import Logging
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct EcsAgent: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ecs-agent",
+        abstract: "A container agent for Amazon ECS, and compatible control planes.",
+        version: AgentVersion.summary,
+        subcommands: [CheckConfig.self, Doctor.self, Version.self]
+    )
+}
+
+/// Options shared by the commands that read configuration.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .customLong("file"), help: ArgumentHelp(
+        "An ecs.config file to read instead of /var/lib/ecs/ecs.config and /etc/ecs/ecs.config (repeatable; later files win).",
+        valueName: "path"))
+    var files: [String] = []
+
+    @Flag(help: "Ignore the process environment; read only the files.")
+    var ignoreEnvironment = false
+
+    func resolve() -> ResolvedConfig {
+        let environment = ignoreEnvironment ? [:] : ProcessInfo.processInfo.environment
+        return ConfigLoader.load(.system(environment: environment, envFiles: files.isEmpty ? nil : files))
+    }
+}
+
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Print the effective configuration (secrets redacted) and every problem; exit 1 if any is an error."
+    )
+
+    @OptionGroup var config: ConfigOptions
+    @Flag(help: "Treat warnings as errors.") var strict = false
+    @Flag(help: "Print only the problems.") var quiet = false
+
+    func run() async throws {
+        let output = ConfigReport.render(config.resolve(), strict: strict, showValues: !quiet)
+        print(output.text, terminator: "")
+        if output.exitCode != 0 { throw ExitCode(output.exitCode) }
+    }
+}
+
+struct Doctor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the host the agent depends on (Docker for now); exit 1 if a check fails."
+    )
+
+    @OptionGroup var config: ConfigOptions
+
+    func run() async throws {
+        let resolved = config.resolve()
+        AgentLogging.bootstrap(destination: .stderr, level: .warning)
+        let logger = Logger(label: "ecs-agent.doctor")
+        var checks = await AgentRuntime.Doctor(config: resolved, logger: logger).run()
+        if resolved.hasErrors {
+            checks.insert(.init(name: "configuration", verdict: .failed,
+                                detail: resolved.errors.map(\.description).joined(separator: "; ")), at: 0)
+        } else {
+            checks.insert(.init(name: "configuration", verdict: .ok, detail: "no errors (run check-config for details)"), at: 0)
+        }
+        let (text, code) = AgentRuntime.Doctor.render(checks)
+        print(text, terminator: "")
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the version.")
+    func run() {
+        print(AgentVersion.summary)
+    }
+}
