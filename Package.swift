@@ -8,6 +8,9 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// Tests import freely: no access-level bookkeeping in test code.
+let testSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
 let package = Package(
     name: "ecs-agent",
     platforms: [.macOS(.v15)],
@@ -89,24 +92,24 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/AgentTestSupport",
-            swiftSettings: swiftSettings
+            swiftSettings: testSettings
         ),
-        .testTarget(name: "ECSModelTests", dependencies: ["ECSModel"], swiftSettings: swiftSettings),
-        .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "ECSModelTests", dependencies: ["ECSModel"], swiftSettings: testSettings),
+        .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"], swiftSettings: testSettings),
         .testTarget(
             name: "DockerEngineTests",
             dependencies: ["DockerEngine", "AgentTestSupport"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSettings
         ),
         .testTarget(
             name: "HostSystemTests",
             dependencies: ["HostSystem", "AgentTestSupport"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSettings
         ),
         .testTarget(
             name: "AgentRuntimeTests",
             dependencies: ["AgentRuntime", "AgentTestSupport"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSettings
         ),
     ]
 )

@@ -45,9 +45,9 @@ public struct EnvFile: Sendable {
     private mutating func parse(_ contents: String) {
         var text = Substring(contents)
         if text.hasPrefix("\u{FEFF}") { text = text.dropFirst() }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            line.last == "\r" ? line.dropLast() : line
-        }
+        // "\r\n" is one Character in Swift: split on it as well as on "\n".
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map { line -> Substring in line.last == "\r" ? line.dropLast() : line }
         var seen: [String: Int] = [:]
         var index = 0
         while index < lines.count {
@@ -56,8 +56,7 @@ public struct EnvFile: Sendable {
             index += 1
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             // Backslash continuation applies to unquoted values, as in systemd.
-            while line.hasSuffix("\\") && !line.hasSuffix("\\\\") && index < lines.count
-                    && !line.contains("\"") && !line.contains("'") {
+            while line.hasSuffix("\\") && !line.hasSuffix("\\\\") && index < lines.count && !Self.valueIsQuoted(line) {
                 line.removeLast()
                 line += String(lines[index]).trimmingWhitespace()
                 index += 1
@@ -128,6 +127,13 @@ public struct EnvFile: Sendable {
             return .failure(.init(message: "unexpected text after the closing quote: \(rest.prefix(20))"))
         }
         return .success(out)
+    }
+
+    /// Whether the value part of `KEY=VALUE` starts with a quote (quoted values do not continue).
+    static func valueIsQuoted(_ line: String) -> Bool {
+        guard let eq = line.firstIndex(of: "=") else { return false }
+        let first = line[line.index(after: eq)...].first { !$0.isWhitespace }
+        return first == "\"" || first == "'"
     }
 
     static func isIdentifier(_ s: String) -> Bool {
