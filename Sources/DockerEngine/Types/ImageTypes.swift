@@ -52,7 +52,7 @@ public struct PullProgress: Codable, Sendable {
 }
 
 /// Credentials for one registry, sent as Docker's `X-Registry-Auth` header.
-public struct RegistryCredentials: Sendable, Hashable, CustomStringConvertible {
+public struct RegistryCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     public var username: String
     public var password: String
     public var serverAddress: String
@@ -65,6 +65,7 @@ public struct RegistryCredentials: Sendable, Hashable, CustomStringConvertible {
 
     /// Never prints the password.
     public var description: String { "RegistryCredentials(\(username)@\(serverAddress))" }
+    public var debugDescription: String { description }
 }
 
 /// An image reference split into the parts the pull API and error messages need.
