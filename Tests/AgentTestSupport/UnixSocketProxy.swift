@@ -43,10 +43,7 @@ public final class UnixSocketProxy: @unchecked Sendable {
             .flatMap { outbound in
                 self.lock.withLock { self.connections.append(outbound) }
                 let (a, b) = GlueHandler.matchedPair()
-                return inbound.pipeline.addHandler(a).flatMap { outbound.pipeline.addHandler(b) }.map {
-                    inbound.read()
-                    outbound.read()
-                }
+                return inbound.pipeline.addHandler(a).flatMap { outbound.pipeline.addHandler(b) }
             }
     }
 
@@ -88,7 +85,12 @@ final class GlueHandler: ChannelDuplexHandler, @unchecked Sendable {
         return (a, b)
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        // The accepted side starts with autoRead off so nothing is read before the glue is in
+        // place; from here on reads flow, paced by read(context:) below.
+        context.channel.setOption(.autoRead, value: true).whenFailure { _ in context.close(promise: nil) }
+    }
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         partner = nil
