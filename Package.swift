@@ -95,7 +95,7 @@ let package = Package(
             swiftSettings: testSettings
         ),
         .testTarget(name: "ECSModelTests", dependencies: ["ECSModel"], swiftSettings: testSettings),
-        .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"], swiftSettings: testSettings),
+        .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig", "AgentTestSupport"], swiftSettings: testSettings),
         .testTarget(
             name: "DockerEngineTests",
             dependencies: ["DockerEngine", "AgentTestSupport"],

@@ -81,7 +81,7 @@ extension DockerClient {
         } catch is JSONStreamSplitter.Failure {
             throw DockerError.bodyTooLarge(operation: op, limit: limits.streamDocument)
         } catch {
-            throw Self.map(error, operation: op, timeout: timeouts.streamHead)
+            throw self.map(error, operation: op, timeout: timeouts.streamHead)
         }
     }
 }

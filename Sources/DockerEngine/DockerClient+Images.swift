@@ -49,7 +49,7 @@ extension DockerClient {
                         _ = e
                         throw DockerError.bodyTooLarge(operation: op, limit: maximumDocument)
                     } catch {
-                        throw Self.map(error, operation: op, timeout: inactivity)
+                        throw self.map(error, operation: op, timeout: inactivity)
                     }
                 }
                 group.addTask {

@@ -64,7 +64,7 @@ extension DockerClient {
                 } catch let e as LogDemultiplexer.Failure {
                     continuation.finish(throwing: DockerError.decoding(operation: op, reason: e.description))
                 } catch {
-                    continuation.finish(throwing: Self.map(error, operation: op, timeout: self.timeouts.streamHead))
+                    continuation.finish(throwing: self.map(error, operation: op, timeout: self.timeouts.streamHead))
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
@@ -91,7 +91,7 @@ extension DockerClient {
                 } catch is JSONStreamSplitter.Failure {
                     continuation.finish(throwing: DockerError.bodyTooLarge(operation: op, limit: self.limits.streamDocument))
                 } catch {
-                    continuation.finish(throwing: Self.map(error, operation: op, timeout: self.timeouts.streamHead))
+                    continuation.finish(throwing: self.map(error, operation: op, timeout: self.timeouts.streamHead))
                 }
             }
             continuation.onTermination = { _ in task.cancel() }

@@ -16,7 +16,7 @@ extension DockerClient {
                 _ = try await r.body.collect(upTo: 1024)
                 guard response.status == 200 else { throw DockerError.http(operation: op, status: response.status, message: "ping failed") }
             } catch {
-                throw Self.map(error, operation: op, timeout: timeout)
+                throw self.map(error, operation: op, timeout: timeout)
             }
             return response.apiVersion.flatMap(APIVersion.init)
         }

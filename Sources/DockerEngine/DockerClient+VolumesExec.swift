@@ -75,7 +75,7 @@ extension DockerClient {
             } catch let e as LogDemultiplexer.Failure {
                 throw DockerError.decoding(operation: op, reason: e.description)
             } catch {
-                throw Self.map(error, operation: op, timeout: timeout, limit: limit)
+                throw self.map(error, operation: op, timeout: timeout, limit: limit)
             }
             return (out, err)
         }

@@ -62,6 +62,9 @@ public final class DockerClient: Sendable {
         configuration.timeout = .init(connect: .seconds(5))
         configuration.decompression = .disabled
         configuration.connectionPool = .init(idleTimeout: .seconds(30))
+        // A missing or refusing socket should fail the call now, not be retried until its
+        // deadline: callers (the events loop, the engine) have their own retry policies.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.httpVersion = .http1Only
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
@@ -120,14 +123,14 @@ public final class DockerClient: Sendable {
             do {
                 response = try await http.execute(request, deadline: .now() + .init(timeout), logger: logger)
             } catch {
-                throw Self.map(error, operation: operation, timeout: timeout)
+                throw self.map(error, operation: operation, timeout: timeout)
             }
             let status = Int(response.status.code)
             if (200..<300).contains(status) || (acceptNotModified && status == 304) {
                 do {
                     return (status, try await response.body.collect(upTo: limit))
                 } catch {
-                    throw Self.map(error, operation: operation, timeout: timeout, limit: limit)
+                    throw self.map(error, operation: operation, timeout: timeout, limit: limit)
                 }
             }
             throw await self.httpError(response, operation: operation)
@@ -142,7 +145,7 @@ public final class DockerClient: Sendable {
         do {
             response = try await http.execute(request, deadline: .now() + .init(headTimeout), logger: logger)
         } catch {
-            throw Self.map(error, operation: operation, timeout: headTimeout)
+            throw self.map(error, operation: operation, timeout: headTimeout)
         }
         guard (200..<300).contains(Int(response.status.code)) else {
             throw await httpError(response, operation: operation)
@@ -177,7 +180,7 @@ public final class DockerClient: Sendable {
         }
     }
 
-    static func map(_ error: any Error, operation: String, timeout: Duration, limit: Int = 0) -> any Error {
+    func map(_ error: any Error, operation: String, timeout: Duration, limit: Int = 0) -> any Error {
         switch error {
         case let e as DockerError: return e
         case is CancellationError: return error
@@ -188,7 +191,7 @@ public final class DockerClient: Sendable {
         case is NIOTooManyBytesError:
             return DockerError.bodyTooLarge(operation: operation, limit: limit)
         default:
-            return DockerError.transport(operation: operation, reason: Self.describe(error))
+            return DockerError.transport(operation: operation, reason: "\(endpoint): \(Self.describe(error))")
         }
     }
 

@@ -92,21 +92,19 @@ public struct JournaldLogHandler: LogHandler {
 
     /// Sends one entry. A failure to log is not reported anywhere: there is nowhere left to say it.
     static func send(_ fields: [String]) {
-        var storage = fields.map { Array($0.utf8) }
-        var iovecs: [iovec] = []
-        iovecs.reserveCapacity(storage.count)
-        // Keep every buffer alive for the call: pin them one by one.
-        func pin(_ index: Int) {
-            if index == storage.count {
-                _ = sd_journal_sendv(iovecs, Int32(iovecs.count))
-                return
-            }
-            storage[index].withUnsafeMutableBytes { buffer in
-                iovecs.append(iovec(iov_base: buffer.baseAddress, iov_len: buffer.count))
-                pin(index + 1)
-            }
+        // One buffer for all fields, so a single pinned pointer serves every iovec.
+        var bytes: [UInt8] = []
+        var ranges: [(Int, Int)] = []
+        for field in fields {
+            ranges.append((bytes.count, field.utf8.count))
+            bytes.append(contentsOf: field.utf8)
         }
-        pin(0)
+        bytes.withUnsafeMutableBytes { buffer in
+            let iovecs = ranges.map { offset, length in
+                iovec(iov_base: buffer.baseAddress!.advanced(by: offset), iov_len: length)
+            }
+            _ = sd_journal_sendv(iovecs, Int32(iovecs.count))
+        }
     }
 
     /// Whether a journald socket is there to write to.
