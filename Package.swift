@@ -36,11 +36,13 @@ let package = Package(
         // Leaves ---------------------------------------------------------------------------
         .target(
             name: "ECSModel",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "AgentConfig",
             dependencies: ["ECSModel"],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -51,6 +53,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -60,6 +63,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
 
@@ -71,6 +75,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -88,18 +88,6 @@ extension DockerClient {
     }
 }
 
-func jsonEscape(_ s: String) -> String {
-    var out = ""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case _ where c.value < 0x20: out += "\\u" + String(c.value, radix: 16).leftPadded(to: 4)
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out
-}
 
 /// When a stream last made progress; shared by the reader and its inactivity watchdog.
 final class ActivityClock: Sendable {

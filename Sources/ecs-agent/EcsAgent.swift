@@ -64,7 +64,9 @@ struct Doctor: AsyncParsableCommand {
 
     func run() async throws {
         let resolved = config.resolve()
-        AgentLogging.bootstrap(destination: .stderr, level: .warning)
+        // ECS_LOGLEVEL governs the agent's own log here too; doctor's findings go to stdout.
+        let level = AgentLogLevel.parse(resolved.logLevel) ?? .some(.info)
+        AgentLogging.bootstrap(destination: .stderr, level: level)
         let logger = Logger(label: "ecs-agent.doctor")
         var checks = await AgentRuntime.Doctor(config: resolved, logger: logger).run()
         if resolved.hasErrors {

@@ -89,7 +89,8 @@ final class GlueHandler: ChannelDuplexHandler, @unchecked Sendable {
         self.context = context
         // The accepted side starts with autoRead off so nothing is read before the glue is in
         // place; from here on reads flow, paced by read(context:) below.
-        context.channel.setOption(.autoRead, value: true).whenFailure { _ in context.close(promise: nil) }
+        let channel = context.channel
+        channel.setOption(.autoRead, value: true).whenFailure { _ in channel.close(promise: nil) }
     }
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil

@@ -39,21 +39,22 @@ public struct DockerFilters: Sendable, Hashable {
 
     var json: String {
         let body = values.sorted { $0.key < $1.key }.map { key, list in
-            "\"\(Self.escape(key))\":[" + list.map { "\"\(Self.escape($0))\"" }.joined(separator: ",") + "]"
+            "\"\(jsonEscape(key))\":[" + list.map { "\"\(jsonEscape($0))\"" }.joined(separator: ",") + "]"
         }
         return "{" + body.joined(separator: ",") + "}"
     }
+}
 
-    private static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where c.value < 0x20: out += "\\u" + String(c.value, radix: 16).leftPadded(to: 4)
-            default: out.unicodeScalars.append(c)
-            }
+/// Escapes a string for a JSON string literal (headers and query parameters we write by hand).
+func jsonEscape(_ s: String) -> String {
+    var out = ""
+    for c in s.unicodeScalars {
+        switch c {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case _ where c.value < 0x20: out += "\\u" + String(c.value, radix: 16).leftPadded(to: 4)
+        default: out.unicodeScalars.append(c)
         }
-        return out
     }
+    return out
 }
