@@ -16,6 +16,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ecs-agent", targets: ["ecs-agent"]),
+        .executable(name: "ecs-local", targets: ["ecs-local"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
@@ -23,6 +24,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.2.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.0.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.10.0"),
     ],
     targets: [
         // C shims --------------------------------------------------------------------------
@@ -43,6 +49,36 @@ let package = Package(
             name: "AgentConfig",
             dependencies: ["ECSModel"],
             exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AWSSupport",
+            dependencies: [
+                "ECSModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LocalControlPlane",
+            dependencies: [
+                "ECSModel", "AWSSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ecs-local",
+            dependencies: [
+                "LocalControlPlane", "HostSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -109,6 +145,16 @@ let package = Package(
         .testTarget(
             name: "HostSystemTests",
             dependencies: ["HostSystem", "AgentTestSupport"],
+            swiftSettings: testSettings
+        ),
+        .testTarget(name: "AWSSupportTests", dependencies: ["AWSSupport", "AgentTestSupport"], swiftSettings: testSettings),
+        .testTarget(
+            name: "LocalControlPlaneTests",
+            dependencies: [
+                "LocalControlPlane", "AWSSupport", "AgentTestSupport",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: testSettings
         ),
         .testTarget(

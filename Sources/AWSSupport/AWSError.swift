@@ -1,0 +1,20 @@
+/// The error body of the AWS JSON 1.1 protocol: `{"__type": "...", "message": "..."}` with a
+/// 4xx/5xx status. botocore reads `__type` (stripping any `namespace#` prefix) and `message`.
+public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var type: String
+    public var message: String
+    public var status: Int
+
+    public init(_ type: String, _ message: String, status: Int = 400) {
+        self.type = type
+        self.message = message
+        self.status = status
+    }
+
+    public var description: String { "\(type): \(message)" }
+
+    public static func invalidParameter(_ message: String) -> AWSError { .init("InvalidParameterException", message) }
+    public static func client(_ message: String) -> AWSError { .init("ClientException", message) }
+    public static func clusterNotFound(_ message: String = "Cluster not found.") -> AWSError { .init("ClusterNotFoundException", message) }
+    public static func server(_ message: String) -> AWSError { .init("ServerException", message, status: 500) }
+}

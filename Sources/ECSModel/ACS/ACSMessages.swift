@@ -1,0 +1,189 @@
+/// ACS websocket messages (../shared/spec/protocol.md §4). Every frame is a text frame holding
+/// `{"type": "<TypeName>", "message": {...}}`; `ACSEnvelope` reads and writes that wrapper.
+
+public struct ACSPayloadMessage: Codable, Sendable {
+    public var messageId: String?
+    public var clusterArn: String?
+    public var containerInstanceArn: String?
+    public var seqNum: Int64?
+    public var generatedAt: Int64?
+    public var timeline: Int64?
+    public var tasks: [ACSTask]?
+
+    public init(messageId: String, clusterArn: String, containerInstanceArn: String, seqNum: Int64, generatedAt: Int64, tasks: [ACSTask]) {
+        self.messageId = messageId
+        self.clusterArn = clusterArn
+        self.containerInstanceArn = containerInstanceArn
+        self.seqNum = seqNum
+        self.generatedAt = generatedAt
+        self.tasks = tasks
+    }
+}
+
+public struct ACSTask: Codable, Sendable {
+    public var arn: String?
+    public var family: String?
+    public var version: String?
+    public var desiredStatus: String?
+    public var containers: [ACSContainer]?
+    public var volumes: [ACSVolume]?
+    public var cpu: Double?
+    public var memory: Int?
+    public var networkMode: String?
+    public var pidMode: String?
+    public var ipcMode: String?
+    public var launchType: String?
+    public var serviceName: String?
+    public var group: String?
+    public var roleCredentials: IAMRoleCredentials?
+    public var executionRoleCredentials: IAMRoleCredentials?
+    public var taskDefinitionAccountId: String?
+
+    public init() {}
+}
+
+public struct ACSContainer: Codable, Sendable {
+    public var name: String?
+    public var image: String?
+    public var cpu: Int?
+    public var memory: Int?
+    public var essential: Bool?
+    public var command: [String]?
+    public var entryPoint: [String]?
+    public var environment: [String: String]?
+    public var environmentFiles: [EnvironmentFile]?
+    public var links: [String]?
+    public var portMappings: [ACSPortMapping]?
+    public var mountPoints: [MountPoint]?
+    public var volumesFrom: [VolumeFrom]?
+    public var dockerConfig: DockerConfig?
+    public var overrides: String?
+    public var secrets: [ACSSecret]?
+    public var logsAuthStrategy: String?
+    public var healthCheckType: String?
+    public var dependsOn: [ContainerDependency]?
+    public var startTimeout: Int?
+    public var stopTimeout: Int?
+    public var restartPolicy: ContainerRestartPolicy?
+    public var containerArn: String?
+
+    public init() {}
+}
+
+public struct ACSPortMapping: Codable, Sendable, Hashable {
+    public var containerPort: Int?
+    public var hostPort: Int?
+    public var containerPortRange: String?
+    public var protocol_: String?
+
+    public init(containerPort: Int? = nil, hostPort: Int? = nil, containerPortRange: String? = nil, protocol_: String? = nil) {
+        self.containerPort = containerPort
+        self.hostPort = hostPort
+        self.containerPortRange = containerPortRange
+        self.protocol_ = protocol_
+    }
+
+    enum CodingKeys: String, CodingKey { case containerPort, hostPort, containerPortRange, protocol_ = "protocol" }
+}
+
+/// Docker Engine API JSON, as strings, to overlay on the agent's own create request.
+public struct DockerConfig: Codable, Sendable, Hashable {
+    public var config: String?
+    public var hostConfig: String?
+    public var version: String?
+    public init(config: String?, hostConfig: String?, version: String?) {
+        self.config = config
+        self.hostConfig = hostConfig
+        self.version = version
+    }
+}
+
+public struct ACSSecret: Codable, Sendable, Hashable {
+    public var name: String?
+    public var valueFrom: String?
+    public var type: String?
+    public var provider: String?
+    public var region: String?
+    public var containerPath: String?
+    public var target: String?
+    public init() {}
+}
+
+public struct ACSVolume: Codable, Sendable, Hashable {
+    public var name: String?
+    public var type: String?
+    public var host: Volume.Host?
+    public var dockerVolumeConfiguration: Volume.DockerVolumeConfiguration?
+    public init() {}
+}
+
+public struct IAMRoleCredentials: Codable, Sendable, Hashable, CustomStringConvertible {
+    public var credentialsId: String?
+    public var roleArn: String?
+    public var accessKeyId: String?
+    public var secretAccessKey: String?
+    public var sessionToken: String?
+    public var expiration: String?
+
+    public init(credentialsId: String, roleArn: String, accessKeyId: String, secretAccessKey: String, sessionToken: String?, expiration: String) {
+        self.credentialsId = credentialsId
+        self.roleArn = roleArn
+        self.accessKeyId = accessKeyId
+        self.secretAccessKey = secretAccessKey
+        self.sessionToken = sessionToken
+        self.expiration = expiration
+    }
+
+    public var description: String { "IAMRoleCredentials(\(credentialsId ?? "?"), \(roleArn ?? "?"), secret <redacted>)" }
+}
+
+public struct ACSAckRequest: Codable, Sendable, Hashable {
+    public var cluster: String?
+    public var containerInstance: String?
+    public var messageId: String?
+    public init(cluster: String?, containerInstance: String?, messageId: String?) {
+        self.cluster = cluster
+        self.containerInstance = containerInstance
+        self.messageId = messageId
+    }
+}
+
+public struct ACSHeartbeatMessage: Codable, Sendable, Hashable {
+    public var healthy: Bool?
+    public var messageId: String?
+    public init(healthy: Bool?, messageId: String?) {
+        self.healthy = healthy
+        self.messageId = messageId
+    }
+}
+
+public struct ACSHeartbeatAckRequest: Codable, Sendable, Hashable {
+    public var messageId: String?
+    public init(messageId: String?) { self.messageId = messageId }
+}
+
+public struct ACSIAMRoleCredentialsMessage: Codable, Sendable {
+    public var messageId: String?
+    public var clusterArn: String?
+    public var taskArn: String?
+    public var taskClusterArn: String?
+    public var roleType: String?
+    public var roleCredentials: IAMRoleCredentials?
+    public init() {}
+}
+
+public struct ACSIAMRoleCredentialsAckRequest: Codable, Sendable, Hashable {
+    public var messageId: String?
+    public var expiration: String?
+    public var credentialsId: String?
+    public init(messageId: String?, expiration: String?, credentialsId: String?) {
+        self.messageId = messageId
+        self.expiration = expiration
+        self.credentialsId = credentialsId
+    }
+}
+
+public struct ACSCloseMessage: Codable, Sendable, Hashable {
+    public var message: String?
+    public init(message: String?) { self.message = message }
+}

@@ -1,0 +1,79 @@
+import ECSModel
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One agent's ACS websocket: frames from the control plane go out through an async stream,
+/// frames from the agent go to the control plane, and a heartbeat goes out at a steady pace.
+final class ACSConnection: ACSSessionSink, @unchecked Sendable {
+    enum Outgoing: Sendable {
+        case frame(String)
+        case close(String)
+    }
+
+    let id = Identifiers.uuid()
+    let continuation: AsyncStream<Outgoing>.Continuation
+    let stream: AsyncStream<Outgoing>
+
+    init() {
+        (stream, continuation) = AsyncStream.makeStream(of: Outgoing.self)
+    }
+
+    func send(_ frame: String) { continuation.yield(.frame(frame)) }
+    func close(reason: String) { continuation.yield(.close(reason)) }
+
+    static func run(
+        plane: ControlPlane, instanceArn: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
+    ) async throws {
+        let connection = ACSConnection()
+        do {
+            try await plane.attach(connection, instanceArn: instanceArn)
+        } catch let refusal as ACSRefusal {
+            let body = JSONValue.object([refusal.type: .string(refusal.message)]).jsonText
+            try? await outbound.close(.policyViolation, reason: String(body.prefix(120)))
+            return
+        }
+        let heartbeat = await plane.options.heartbeatInterval
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // Agent → control plane. Ends when the agent closes or the connection drops.
+                do {
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        if case .text(let text) = message { await plane.received(text, from: instanceArn) }
+                    }
+                } catch {
+                    logger.debug("acs read ended", metadata: ["error": "\(error)"])
+                }
+                connection.continuation.finish()
+            }
+            group.addTask {
+                // Control plane → agent, and the heartbeat.
+                let ticker = _Concurrency.Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: heartbeat)
+                        let beat = ACSHeartbeatMessage(healthy: true, messageId: Identifiers.uuid())
+                        if let frame = try? ACSEnvelope.encode(type: "HeartbeatMessage", beat) { connection.send(frame) }
+                    }
+                }
+                defer { ticker.cancel() }
+                for await item in connection.stream {
+                    switch item {
+                    case .frame(let text):
+                        do { try await outbound.write(.text(text)) } catch { return }
+                    case .close(let reason):
+                        try? await outbound.close(.normalClosure, reason: reason)
+                        return
+                    }
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        await plane.detach(connection.id, instanceArn: instanceArn)
+    }
+}

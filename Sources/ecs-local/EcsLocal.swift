@@ -1,0 +1,96 @@
+import AWSSupport
+import ArgumentParser
+import HostSystem
+import Hummingbird
+import LocalControlPlane
+import Logging
+import NIOCore
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+@main
+struct EcsLocal: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ecs-local",
+        abstract: "An ECS-compatible control plane for one machine: the ECS JSON API, ACS and TCS. Not a production scheduler.",
+        subcommands: [Serve.self]
+    )
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the ECS API and the ACS/TCS websockets until SIGTERM.")
+
+    @Option(help: "Address to listen on, host:port (port 0 picks a free one).") var listen = "127.0.0.1:8080"
+    @Option(help: "Directory of the state database (ecs-local.db).") var dataDir = "/var/lib/ecs-local"
+    @Flag(help: "Start from an empty state.") var reset = false
+    @Option(help: "Region in ARNs and the SigV4 scope.") var region = "us-west-2"
+    @Option(help: "Account id in ARNs.") var accountId = "000000000000"
+    @Option(help: "The base URL agents reach this server at (default: http://<listen>).") var publicURL: String?
+    @Option(help: "Access key id accepted in signatures (env ECS_LOCAL_ACCESS_KEY_ID).") var accessKeyId: String?
+    @Option(help: "Secret of that key (env ECS_LOCAL_SECRET_ACCESS_KEY; prefer the environment).") var secretAccessKey: String?
+    @Flag(help: "Accept unsigned and wrongly signed requests (development only).") var noVerifySignatures = false
+    @Option(help: "Seconds between ACS heartbeats.") var heartbeatSeconds = 20
+    @Option(help: "Log level: debug, info, warn, error.") var logLevel = "info"
+
+    static let defaultAccessKeyId = "AKIAECSLOCALDEVELOPER"
+    static let defaultSecretAccessKey = "ecs-local-development-secret-key"
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let level = AgentLogLevel.parse(logLevel) ?? .some(.info)
+        AgentLogging.bootstrap(destination: LogDestination.auto.resolved(environment: env), level: level, identifier: "ecs-local")
+        let logger = Logger(label: "ecs-local")
+
+        let parts = listen.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
+            throw ValidationError("--listen must be host:port, not \(listen)")
+        }
+        let host = String(parts[0])
+        let credentials = AWSCredentials(
+            accessKeyId: accessKeyId ?? env["ECS_LOCAL_ACCESS_KEY_ID"] ?? Self.defaultAccessKeyId,
+            secretAccessKey: secretAccessKey ?? env["ECS_LOCAL_SECRET_ACCESS_KEY"] ?? Self.defaultSecretAccessKey)
+        let verifier = noVerifySignatures ? nil : SigV4Verifier(service: "ecs") { $0 == credentials.accessKeyId ? credentials : nil }
+
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        var options = ControlPlane.Options()
+        options.region = region
+        options.account = accountId
+        options.heartbeatInterval = .seconds(heartbeatSeconds)
+        let announced = PublicURL(explicit: publicURL)
+        options.publicURL = publicURL ?? "http://\(host):\(port)"
+        let plane = try await ControlPlane.open(options: options, databasePath: dataDir + "/ecs-local.db", reset: reset, logger: logger)
+        let telemetry = TelemetryStore()
+        let app = ECSLocalHTTP.application(plane: plane, telemetry: telemetry, verifier: verifier, host: host, port: port, logger: logger) { channel in
+            let bound = channel.localAddress?.port ?? port
+            if announced.explicit == nil { await plane.setPublicURL("http://\(host):\(bound)") }
+            print("ecs-local listening on http://\(host):\(bound)")
+            fflush(nil)
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: ShutdownHook(plane: plane))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        await plane.close()
+        logger.info("ecs-local stopped")
+    }
+}
+
+struct PublicURL {
+    var explicit: String?
+}
+
+/// Tells connected agents the server is going away when the group shuts down.
+struct ShutdownHook: Service {
+    let plane: ControlPlane
+    func run() async throws {
+        try? await gracefulShutdown()
+        await plane.closeAllSessions()
+    }
+}
