@@ -18,6 +18,7 @@ actor Store {
     }
 
     private let connection: SQLiteConnection
+    private var closed = false
 
     private init(connection: SQLiteConnection) {
         self.connection = connection
@@ -85,7 +86,10 @@ actor Store {
         }
     }
 
+    /// Closes the database; further calls fail. Closing twice is harmless.
     func close() async {
+        guard !closed else { return }
+        closed = true
         try? await connection.close()
     }
 }
