@@ -28,11 +28,11 @@ final class ACSConnection: ACSSessionSink, @unchecked Sendable {
     func close(reason: String) { continuation.yield(.close(reason)) }
 
     static func run(
-        plane: ControlPlane, instanceArn: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
+        plane: ControlPlane, instanceArn: String, sendCredentials: Bool = false, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
     ) async throws {
         let connection = ACSConnection()
         do {
-            try await plane.attach(connection, instanceArn: instanceArn)
+            try await plane.attach(connection, instanceArn: instanceArn, sendCredentials: sendCredentials)
         } catch let refusal as ACSRefusal {
             let body = JSONValue.object([refusal.type: .string(refusal.message)]).jsonText
             try? await outbound.close(.policyViolation, reason: String(body.prefix(120)))

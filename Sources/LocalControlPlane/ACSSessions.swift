@@ -43,7 +43,11 @@ extension ControlPlane {
 
     /// An agent connected: it becomes the instance's session, and every unacknowledged
     /// message for the instance is sent again, oldest first.
-    func attach(_ session: any ACSSessionSink, instanceArn: String) async throws {
+    func attach(_ session: any ACSSessionSink, instanceArn: String, sendCredentials: Bool = false) async throws {
+        try await exclusively { try await attachExclusively(session, instanceArn: instanceArn, sendCredentials: sendCredentials) }
+    }
+
+    private func attachExclusively(_ session: any ACSSessionSink, instanceArn: String, sendCredentials: Bool) async throws {
         guard instances[instanceArn] != nil else { throw ACSRefusal(type: "InvalidInstanceException", message: "Container instance \(instanceArn) is not registered.") }
         sessions[instanceArn]?.close(reason: "ConnectionExpired: a newer connection replaced this one")
         sessions[instanceArn] = session
@@ -52,6 +56,41 @@ extension ControlPlane {
         for entry in outbox.values.filter({ $0.instanceArn == instanceArn }).sorted(by: { $0.sequence < $1.sequence }) {
             session.send(entry.frame)
         }
+        // sendCredentials=true (an agent's first connection): push the role credentials of
+        // every task it should be running, fresh, one IAMRoleCredentialsMessage per role.
+        if sendCredentials {
+            pendingChange = Store.Change()
+            for arn in tasks.values.filter({ $0.instanceArn == instanceArn && $0.task.desiredStatus == "RUNNING" }).map(\.arn).sorted() {
+                for frame in refreshCredentials(taskArn: arn) { session.send(frame) }
+            }
+            try await store.apply(pendingChange)
+            pendingChange = Store.Change()
+        }
+    }
+
+    /// New credentials for a task's roles; returns the IAMRoleCredentialsMessage frames.
+    func refreshCredentials(taskArn: String) -> [String] {
+        guard var record = tasks[taskArn] else { return [] }
+        var frames: [String] = []
+        let expiration = TaskTranslation.rfc3339(Date().addingTimeInterval(6 * 3600))
+        for (roleType, keyPath) in [("TaskApplication", \ACSTask.roleCredentials), ("TaskExecution", \ACSTask.executionRoleCredentials)] {
+            guard let current = record.acsTask[keyPath: keyPath], let roleArn = current.roleArn else { continue }
+            let fresh = IAMRoleCredentials(
+                credentialsId: Identifiers.uuid(), roleArn: roleArn, accessKeyId: options.roleCredentials.accessKeyId,
+                secretAccessKey: options.roleCredentials.secretAccessKey, sessionToken: options.roleCredentials.sessionToken, expiration: expiration)
+            record.acsTask[keyPath: keyPath] = fresh
+            var message = ACSIAMRoleCredentialsMessage()
+            message.messageId = Identifiers.uuid()
+            message.clusterArn = record.clusterArn
+            message.taskArn = taskArn
+            message.taskClusterArn = record.clusterArn
+            message.roleType = roleType
+            message.roleCredentials = fresh
+            if let frame = try? ACSEnvelope.encode(type: "IAMRoleCredentialsMessage", message) { frames.append(frame) }
+        }
+        tasks[taskArn] = record
+        save(task: taskArn)
+        return frames
     }
 
     func detach(_ sessionId: String, instanceArn: String) {
@@ -74,7 +113,11 @@ extension ControlPlane {
             outbox[id] = nil
             var change = Store.Change()
             change.deletes.append((.outbox, id))
-            do { try await store.apply(change) } catch { logger.error("outbox delete failed", metadata: ["error": "\(error)"]) }
+            do {
+                try await exclusively { try await store.apply(change) }
+            } catch {
+                logger.error("outbox delete failed", metadata: ["error": "\(error)"])
+            }
         case "IAMRoleCredentialsAckRequest", "HeartbeatAckRequest":
             break
         default:

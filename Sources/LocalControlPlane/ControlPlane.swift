@@ -88,8 +88,32 @@ public actor ControlPlane {
 
     // MARK: dispatch
 
+    // MARK: one operation at a time
+
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Runs `body` with no other state-changing work interleaved. The actor alone is not
+    /// enough: each call awaits its SQLite write, and another call must not run (or start a
+    /// second transaction on the connection) in that gap.
+    func exclusively<T>(_ body: () async throws -> T) async rethrows -> T {
+        if busy {
+            await withCheckedContinuation { waiters.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+        }
+        return try await body()
+    }
+
     /// Runs one ECS API operation. The answer is the JSON output, or an AWS error.
     public func handle(operation: String, input: JSONValue) async -> Result<JSONValue, AWSError> {
+        await exclusively { await handleExclusively(operation: operation, input: input) }
+    }
+
+    private func handleExclusively(operation: String, input: JSONValue) async -> Result<JSONValue, AWSError> {
         pendingChange = Store.Change()
         let result: Result<JSONValue, AWSError>
         do {

@@ -38,8 +38,10 @@ public enum ECSLocalHTTP {
         wsRouter.ws("/acs/ws") { request, _ in
             request.uri.queryParameters["containerInstanceArn"] == nil ? .dontUpgrade : .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            let instance = String(context.request.uri.queryParameters["containerInstanceArn"] ?? "")
-            try await ACSConnection.run(plane: plane, instanceArn: instance, inbound: inbound, outbound: outbound, logger: logger)
+            let query = context.request.uri.queryParameters
+            let instance = String(query["containerInstanceArn"] ?? "")
+            try await ACSConnection.run(plane: plane, instanceArn: instance, sendCredentials: query["sendCredentials"] == "true",
+                                        inbound: inbound, outbound: outbound, logger: logger)
         }
         wsRouter.ws("/tcs/ws") { request, _ in
             request.uri.queryParameters["containerInstance"] == nil ? .dontUpgrade : .upgrade([:])

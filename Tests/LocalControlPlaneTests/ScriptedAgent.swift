@@ -30,6 +30,7 @@ final class ScriptedAgent: @unchecked Sendable {
     var frames: [ACSEnvelope] { lock.withLock { received } }
     var payloads: [ACSPayloadMessage] { frames.filter { $0.type == "PayloadMessage" }.compactMap { try? $0.decodeMessage(ACSPayloadMessage.self) } }
 
+    @discardableResult
     func register(cpu: Int = 2048, memory: Int = 2048, attributes: [(String, String?)] = []) throws -> [String: Any] {
         let attrs = attributes.map { name, value in value.map { #"{"name":"\#(name)","value":"\#($0)"}"# } ?? #"{"name":"\#(name)"}"# }
         let out = try cli.ecs([

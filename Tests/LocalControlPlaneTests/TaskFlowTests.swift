@@ -162,6 +162,47 @@ struct TaskFlowTests {
         #expect(next["taskDefinition"]?["revision"] == .int(2))
     }
 
+    @Test("An agent's first connection (sendCredentials=true) gets fresh credentials for each role of its tasks")
+    func credentialsPush() async throws {
+        let (h, instance, session) = try await ready()
+        try await h.call("RegisterTaskDefinition", #"{"family":"roles","taskRoleArn":"arn:aws:iam::000000000000:role/app","executionRoleArn":"arn:aws:iam::000000000000:role/exec","containerDefinitions":[{"name":"a","image":"i","memory":16}]}"#)
+        let taskArn = try #require(try await h.call("RunTask", #"{"taskDefinition":"roles"}"#)["tasks"]?.arrayValue?.first?["taskArn"]?.stringValue)
+        let original = try #require(session.payloads.last?.tasks?.first?.roleCredentials)
+        await h.plane.detach(session.id, instanceArn: instance)
+        let fresh = RecordingSession()
+        try await h.plane.attach(fresh, instanceArn: instance, sendCredentials: true)
+        let messages = fresh.envelopes.filter { $0.type == "IAMRoleCredentialsMessage" }.compactMap { try? $0.decodeMessage(ACSIAMRoleCredentialsMessage.self) }
+        #expect(messages.map(\.roleType) == ["TaskApplication", "TaskExecution"])
+        #expect(messages.allSatisfy { $0.taskArn == taskArn && $0.messageId != nil })
+        #expect(messages.first?.roleCredentials?.roleArn == "arn:aws:iam::000000000000:role/app")
+        #expect(messages.first?.roleCredentials?.credentialsId != original.credentialsId)
+        // A later reconnect without sendCredentials pushes nothing.
+        let later = RecordingSession()
+        try await h.plane.attach(later, instanceArn: instance)
+        #expect(later.envelopes.filter { $0.type == "IAMRoleCredentialsMessage" }.isEmpty)
+    }
+
+    @Test("Concurrent calls are applied one at a time: every task is placed, counted and saved")
+    func concurrentCalls() async throws {
+        let (h, _, session) = try await ready(cpu: 100_000, memory: 100_000)
+        let plane = h.plane
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    let op = i % 4 == 0 ? "CreateCluster" : "RunTask"
+                    let input = i % 4 == 0 ? #"{"clusterName":"c\#(i)"}"# : #"{"taskDefinition":"web"}"#
+                    if case .failure(let error) = await plane.handle(operation: op, input: JSONValue.parse(input)!) { throw error }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(session.payloads.count == 30)
+        #expect(Set(session.payloads.map(\.seqNum)).count == 30)
+        let reopened = try await h.reopen()
+        #expect(try await reopened.call("ListTasks")["taskArns"]?.strings.count == 30)
+        #expect(try await reopened.call("ListClusters")["clusterArns"]?.strings.count == 11)
+    }
+
     @Test("Task protection is set, read back and expires")
     func protection() async throws {
         let (h, _, _) = try await ready()
