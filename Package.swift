@@ -56,6 +56,8 @@ let package = Package(
             dependencies: [
                 "ECSModel",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings

@@ -90,21 +90,28 @@ public struct Doctor: Sendable {
 
     /// A stats sample of a running container must carry CPU and memory figures; on hosts
     /// where containerd cannot find a cgroup hierarchy it returns zeros instead of failing.
+    /// Up to three containers are sampled, oldest first (a container that is just starting or
+    /// stopping can read as zero); one non-zero sample passes.
     func statsSample(_ docker: DockerClient) async -> Check {
         let name = "docker stats"
         do {
-            let running = try await docker.listContainers(all: false)
-            guard let container = running.first else {
+            let running = try await docker.listContainers(all: false).sorted { ($0.created ?? 0) < ($1.created ?? 0) }
+            guard !running.isEmpty else {
                 return Check(name: name, verdict: .skipped, detail: "no running container to sample")
             }
-            let stats = try await docker.stats(container.id, oneShot: true)
-            let memory = stats.memoryStats?.usage ?? 0
-            let cpu = stats.cpuStats?.cpuUsage?.totalUsage ?? 0
-            if memory > 0 && cpu > 0 {
-                return Check(name: name, verdict: .ok, detail: "container \(container.id.prefix(12)): cpu \(cpu) ns, memory \(memory) bytes")
+            var zero: [String] = []
+            for container in running.prefix(3) {
+                guard let stats = try? await docker.stats(container.id, oneShot: true) else { continue }
+                let memory = stats.memoryStats?.usage ?? 0
+                let cpu = stats.cpuStats?.cpuUsage?.totalUsage ?? 0
+                if memory > 0 && cpu > 0 {
+                    return Check(name: name, verdict: .ok, detail: "container \(container.id.prefix(12)): cpu \(cpu) ns, memory \(memory) bytes")
+                }
+                zero.append(String(container.id.prefix(12)))
             }
+            if zero.isEmpty { return Check(name: name, verdict: .warning, detail: "no sample could be read") }
             return Check(name: name, verdict: .failed,
-                         detail: "container \(container.id.prefix(12)) reports cpu \(cpu), memory \(memory): containerd cannot read its cgroups (are the cgroup v1 hierarchies in /proc/self/cgroup mounted?)")
+                         detail: "containers \(zero.joined(separator: ", ")) report zero cpu and memory: containerd cannot read their cgroups (are the cgroup v1 hierarchies in /proc/self/cgroup mounted?)")
         } catch {
             return Check(name: name, verdict: .failed, detail: "\(error)")
         }

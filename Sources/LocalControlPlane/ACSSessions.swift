@@ -61,7 +61,7 @@ extension ControlPlane {
         if sendCredentials {
             pendingChange = Store.Change()
             for arn in tasks.values.filter({ $0.instanceArn == instanceArn && $0.task.desiredStatus == "RUNNING" }).map(\.arn).sorted() {
-                for frame in refreshCredentials(taskArn: arn) { session.send(frame) }
+                for frame in try await refreshCredentials(taskArn: arn) { session.send(frame) }
             }
             try await store.apply(pendingChange)
             pendingChange = Store.Change()
@@ -69,15 +69,12 @@ extension ControlPlane {
     }
 
     /// New credentials for a task's roles; returns the IAMRoleCredentialsMessage frames.
-    func refreshCredentials(taskArn: String) -> [String] {
+    func refreshCredentials(taskArn: String) async throws -> [String] {
         guard var record = tasks[taskArn] else { return [] }
         var frames: [String] = []
-        let expiration = TaskTranslation.rfc3339(Date().addingTimeInterval(6 * 3600))
         for (roleType, keyPath) in [("TaskApplication", \ACSTask.roleCredentials), ("TaskExecution", \ACSTask.executionRoleCredentials)] {
             guard let current = record.acsTask[keyPath: keyPath], let roleArn = current.roleArn else { continue }
-            let fresh = IAMRoleCredentials(
-                credentialsId: Identifiers.uuid(), roleArn: roleArn, accessKeyId: options.roleCredentials.accessKeyId,
-                secretAccessKey: options.roleCredentials.secretAccessKey, sessionToken: options.roleCredentials.sessionToken, expiration: expiration)
+            let fresh = try await roleCredentials(roleArn: roleArn, sessionName: "ecs-refresh-\(taskArn.split(separator: "/").last ?? "")")
             record.acsTask[keyPath: keyPath] = fresh
             var message = ACSIAMRoleCredentialsMessage()
             message.messageId = Identifiers.uuid()

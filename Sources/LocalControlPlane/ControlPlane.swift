@@ -16,8 +16,11 @@ public actor ControlPlane {
         /// Base URL of this server as agents reach it (DiscoverPollEndpoint answers with it).
         public var publicURL = "http://127.0.0.1:8080"
         public var heartbeatInterval: Duration = .seconds(20)
-        /// Credentials handed out for task and execution roles (development default).
+        /// Credentials handed out for task and execution roles when no STS is configured
+        /// (development default).
         public var roleCredentials = AWSCredentials(accessKeyId: "ASIALOCALROLE", secretAccessKey: "local-role-secret", sessionToken: "local-role-token")
+        /// When set, role credentials come from STS AssumeRole (AWS, or moto on loopback).
+        public var sts: STSClient?
         public init() {}
     }
 
@@ -159,8 +162,8 @@ public actor ControlPlane {
         case "DescribeTaskDefinition": try describeTaskDefinition(input)
         case "ListTaskDefinitions": try listTaskDefinitions(input)
         case "ListTaskDefinitionFamilies": try listTaskDefinitionFamilies(input)
-        case "RunTask": try runTask(input)
-        case "StartTask": try startTask(input)
+        case "RunTask": try await runTask(input)
+        case "StartTask": try await startTask(input)
         case "StopTask": try stopTask(input)
         case "DescribeTasks": try describeTasks(input)
         case "ListTasks": try listTasks(input)
@@ -198,6 +201,23 @@ public actor ControlPlane {
         let live = sessions
         try await load()
         for arn in live.keys where instances[arn] != nil { instances[arn]!.connected = true }
+    }
+
+    /// Credentials for a role, from STS when configured, else the static development ones.
+    func roleCredentials(roleArn: String, sessionName: String) async throws -> IAMRoleCredentials {
+        if let sts = options.sts {
+            do {
+                let assumed = try await sts.assumeRole(roleArn: roleArn, sessionName: sessionName)
+                return IAMRoleCredentials(credentialsId: Identifiers.uuid(), roleArn: roleArn, accessKeyId: assumed.credentials.accessKeyId,
+                                          secretAccessKey: assumed.credentials.secretAccessKey, sessionToken: assumed.credentials.sessionToken,
+                                          expiration: assumed.expiration)
+            } catch {
+                throw AWSError.client("Could not obtain credentials for role \(roleArn): \(error)")
+            }
+        }
+        return IAMRoleCredentials(credentialsId: Identifiers.uuid(), roleArn: roleArn, accessKeyId: options.roleCredentials.accessKeyId,
+                                  secretAccessKey: options.roleCredentials.secretAccessKey, sessionToken: options.roleCredentials.sessionToken,
+                                  expiration: TaskTranslation.rfc3339(Date().addingTimeInterval(6 * 3600)))
     }
 
     // MARK: persistence helpers

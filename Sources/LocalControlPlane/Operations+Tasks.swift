@@ -7,7 +7,7 @@ import Foundation
 #endif
 
 extension ControlPlane {
-    func runTask(_ input: Input) throws -> JSONValue {
+    func runTask(_ input: Input) async throws -> JSONValue {
         let cluster = try clusterArn(input)
         let count = try input.int("count") ?? 1
         guard (1...10).contains(count) else { throw AWSError.invalidParameter("count must be between 1 and 10.") }
@@ -24,7 +24,7 @@ extension ControlPlane {
             let pool = candidates.map { Placement.Candidate(arn: $0.arn, record: instances[$0.arn]!, usage: usage(of: $0.arn)) }
             switch Placement.choose(demand, among: pool) {
             case .placed(let instance):
-                started.append(json(try launch(definitionArn, on: instance, demand: demand, input: input)))
+                started.append(json(try await launch(definitionArn, on: instance, demand: demand, input: input)))
             case .unplaceable(let reasons):
                 failures += reasons
             }
@@ -32,7 +32,7 @@ extension ControlPlane {
         return .object(["tasks": .array(started), "failures": json(failures)])
     }
 
-    func startTask(_ input: Input) throws -> JSONValue {
+    func startTask(_ input: Input) async throws -> JSONValue {
         let cluster = try clusterArn(input)
         let definitionArn = try resolveTaskDefinition(try input.required("taskDefinition"))
         let targets = try input.strings("containerInstances")
@@ -48,14 +48,14 @@ extension ControlPlane {
             if let reason = Placement.misfit(demand, on: .init(arn: arn, record: instances[arn]!, usage: usage(of: arn))) {
                 failures.append(Failure(arn: arn, reason: reason))
             } else {
-                started.append(json(try launch(definitionArn, on: arn, demand: demand, input: input)))
+                started.append(json(try await launch(definitionArn, on: arn, demand: demand, input: input)))
             }
         }
         return .object(["tasks": .array(started), "failures": json(failures)])
     }
 
     /// Records a new task on `instanceArn` and queues its payload for that instance's agent.
-    private func launch(_ definitionArn: String, on instanceArn: String, demand: Demand, input: Input) throws -> ECSTask {
+    private func launch(_ definitionArn: String, on instanceArn: String, demand: Demand, input: Input) async throws -> ECSTask {
         let definition = taskDefinitions[definitionArn]!
         let record = instances[instanceArn]!
         let clusterId = clusterName(record.clusterArn)
@@ -84,18 +84,17 @@ extension ControlPlane {
             containers.append(container)
         }
         let group = try input.string("group") ?? "family:\(definition.family ?? "")"
-        let expiration = TaskTranslation.rfc3339(Date().addingTimeInterval(6 * 3600))
-        func credentials(_ role: String?) -> IAMRoleCredentials? {
-            role.map {
-                IAMRoleCredentials(credentialsId: Identifiers.uuid(), roleArn: $0, accessKeyId: options.roleCredentials.accessKeyId,
-                                   secretAccessKey: options.roleCredentials.secretAccessKey, sessionToken: options.roleCredentials.sessionToken,
-                                   expiration: expiration)
-            }
+        var roleCredentials: IAMRoleCredentials?
+        var executionCredentials: IAMRoleCredentials?
+        if let role = overrides?.taskRoleArn ?? definition.taskRoleArn {
+            roleCredentials = try await self.roleCredentials(roleArn: role, sessionName: "ecs-task-\(taskId)")
+        }
+        if let role = overrides?.executionRoleArn ?? definition.executionRoleArn {
+            executionCredentials = try await self.roleCredentials(roleArn: role, sessionName: "ecs-execution-\(taskId)")
         }
         let acs = try TaskTranslation.acsTask(definition, overrides: overrides, context: .init(
             taskArn: taskArn, clusterArn: record.clusterArn, accountId: options.account, group: group, containerArns: containerArns,
-            roleCredentials: credentials(overrides?.taskRoleArn ?? definition.taskRoleArn),
-            executionRoleCredentials: credentials(overrides?.executionRoleArn ?? definition.executionRoleArn)))
+            roleCredentials: roleCredentials, executionRoleCredentials: executionCredentials))
 
         var task = ECSTask()
         task.taskArn = taskArn

@@ -36,6 +36,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Access key id accepted in signatures (env ECS_LOCAL_ACCESS_KEY_ID).") var accessKeyId: String?
     @Option(help: "Secret of that key (env ECS_LOCAL_SECRET_ACCESS_KEY; prefer the environment).") var secretAccessKey: String?
     @Flag(help: "Accept unsigned and wrongly signed requests (development only).") var noVerifySignatures = false
+    @Option(help: "An STS endpoint for task and execution role credentials (AssumeRole); without it static development credentials are handed out. The caller's keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, else ecs-local's own pair.")
+    var stsEndpoint: String?
     @Option(help: "Seconds between ACS heartbeats.") var heartbeatSeconds = 20
     @Option(help: "Log level: debug, info, warn, error.") var logLevel = "info"
 
@@ -63,6 +65,10 @@ struct Serve: AsyncParsableCommand {
         options.region = region
         options.account = accountId
         options.heartbeatInterval = .seconds(heartbeatSeconds)
+        if let stsEndpoint {
+            let caller = env["AWS_ACCESS_KEY_ID"].map { AWSCredentials(accessKeyId: $0, secretAccessKey: env["AWS_SECRET_ACCESS_KEY"] ?? "", sessionToken: env["AWS_SESSION_TOKEN"]) } ?? credentials
+            options.sts = STSClient(endpoint: stsEndpoint, region: region, credentials: caller)
+        }
         let announced = PublicURL(explicit: publicURL)
         options.publicURL = publicURL ?? "http://\(host):\(port)"
         let plane = try await ControlPlane.open(options: options, databasePath: dataDir + "/ecs-local.db", reset: reset, logger: logger)

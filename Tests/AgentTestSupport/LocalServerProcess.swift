@@ -31,7 +31,12 @@ public final class LocalServerProcess: @unchecked Sendable {
     public func start(timeout: Duration = .seconds(20)) async throws {
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
+            // Empty data is end of file: stop, or the handler is called again and again.
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                return
+            }
+            guard let self else { return }
             self.lock.withLock { self.logText += String(decoding: data, as: UTF8.self) }
         }
         try process.run()
@@ -96,9 +101,6 @@ public struct AWSCLI: Sendable {
     }
 
     public func raw(_ arguments: [String]) throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["aws", "--endpoint-url", endpoint, "--output", "json"] + arguments
         var env = ProcessInfo.processInfo.environment
         env["AWS_ACCESS_KEY_ID"] = accessKeyId
         env["AWS_SECRET_ACCESS_KEY"] = secretAccessKey
@@ -108,29 +110,9 @@ public struct AWSCLI: Sendable {
         env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
         env.removeValue(forKey: "AWS_SESSION_TOKEN")
         env.removeValue(forKey: "AWS_PROFILE")
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes to the end before waiting, so a large output cannot block the CLI.
-        let errData = LockedData()
-        let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !errData.done { usleep(1000) }
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData.value, as: UTF8.self))
+        let result = try Subprocess.run(["aws", "--endpoint-url", endpoint, "--output", "json"] + arguments, environment: env)
+        return (result.status, result.stdout, result.stderr)
     }
-}
-
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private var finished = false
-    func set(_ d: Data) { lock.withLock { data = d; finished = true } }
-    var done: Bool { lock.withLock { finished } }
-    var value: Data { lock.withLock { data } }
 }
 
 extension Dictionary where Key == String, Value == Any {
@@ -147,4 +129,69 @@ extension Dictionary where Key == String, Value == Any {
     }
 
     public func string(_ path: String) -> String? { self[path: path] as? String }
+}
+
+/// moto_server (PyPI `moto`, on every machine with awscli) on a free loopback port: STS,
+/// CloudWatch Logs, SSM and Secrets Manager for tests.
+public final class MotoServer: @unchecked Sendable {
+    public let process = Process()
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    public init() throws {
+        port = try MotoServer.freePort()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+    }
+
+    public func start() async throws {
+        try process.run()
+        try await eventually(timeout: .seconds(30), "moto_server on port \(port)") {
+            guard process.isRunning else { throw FixtureError("moto_server exited; is PyPI moto installed? (scripts/setup-host installs it)") }
+            return MotoServer.accepts(port: port)
+        }
+    }
+
+    /// SIGTERM, then SIGKILL after two seconds: moto_server does not always stop on SIGTERM,
+    /// and Foundation's waitUntilExit spins while it waits.
+    public func stop() {
+        guard process.isRunning else { return }
+        let pid = process.processIdentifier
+        kill(pid, SIGTERM)
+        for _ in 0..<40 where process.isRunning { usleep(50_000) }
+        if process.isRunning { kill(pid, SIGKILL) }
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+    }
+
+    deinit { stop() }
+
+    /// Whether something accepts TCP connections on the loopback port.
+    static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) } }
+        guard bound == 0 else { throw FixtureError("cannot bind a loopback port") }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &size) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
 }

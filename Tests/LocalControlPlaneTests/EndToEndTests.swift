@@ -162,6 +162,57 @@ struct EndToEndTests {
     }
 }
 
+@Suite("ecs-local role credentials and shutdown", .enabled(if: TestEnvironment.integrationEnabled, "needs moto and the aws CLI: run scripts/test"), .serialized)
+struct CredentialsAndShutdownTests {
+    @Test("With --sts-endpoint, task and execution roles get credentials from STS AssumeRole (moto)")
+    func stsCredentials() async throws {
+        let moto = try MotoServer()
+        try await moto.start()
+        defer { moto.stop() }
+        let server = try LocalServerProcess(extraArguments: ["--sts-endpoint", moto.url])
+        try await server.start()
+        defer { Task { await server.stop() } }
+        let cli = AWSCLI(endpoint: server.url)
+        try cli.ecs(["create-cluster"])
+        try cli.ecs(["register-task-definition", "--family", "roles", "--task-role-arn", "arn:aws:iam::000000000000:role/app",
+                     "--execution-role-arn", "arn:aws:iam::000000000000:role/exec", "--container-definitions", #"[{"name":"a","image":"i","memory":16}]"#])
+        let agent = ScriptedAgent(cli: cli, cluster: "default")
+        try agent.register()
+        try agent.connect()
+        try await eventually("agentConnected") {
+            try cli.ecs(["describe-container-instances", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == true
+        }
+        try cli.ecs(["run-task", "--task-definition", "roles"])
+        let task = try #require(try await agent.waitForPayload().tasks?.first)
+        let role = try #require(task.roleCredentials)
+        let execution = try #require(task.executionRoleCredentials)
+        #expect(role.accessKeyId?.hasPrefix("ASIA") == true && role.accessKeyId != "ASIALOCALROLE")
+        #expect(role.sessionToken?.isEmpty == false)
+        #expect(role.roleArn == "arn:aws:iam::000000000000:role/app")
+        #expect(execution.roleArn == "arn:aws:iam::000000000000:role/exec")
+        #expect(role.expiration?.hasSuffix("Z") == true)
+        #expect(!server.log.contains(role.secretAccessKey ?? "never"), "a role secret reached ecs-local's log")
+        await agent.disconnect()
+    }
+
+    @Test("On SIGTERM, connected agents get a CloseMessage and ecs-local exits 0")
+    func closeOnShutdown() async throws {
+        let server = try LocalServerProcess()
+        try await server.start()
+        let cli = AWSCLI(endpoint: server.url)
+        try cli.ecs(["create-cluster"])
+        let agent = ScriptedAgent(cli: cli, cluster: "default")
+        try agent.register()
+        try agent.connect()
+        try await eventually("agentConnected") {
+            try cli.ecs(["describe-container-instances", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == true
+        }
+        #expect(await server.stop() == 0)
+        #expect(agent.frames.contains { $0.type == "CloseMessage" })
+        _ = await agent.connectionResult()
+    }
+}
+
 extension ScriptedAgent {
     /// Takes over an instance registered by another peer (a reconnecting agent).
     func adopt(_ arn: String) throws {
