@@ -39,6 +39,7 @@ final class ACSConnection: ACSSessionSink, @unchecked Sendable {
             return
         }
         let heartbeat = await plane.options.heartbeatInterval
+        let manifestInterval = await plane.options.manifestInterval
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Agent → control plane. Ends when the agent closes or the connection drops.
@@ -60,7 +61,16 @@ final class ACSConnection: ACSSessionSink, @unchecked Sendable {
                         if let frame = try? ACSEnvelope.encode(type: "HeartbeatMessage", beat) { connection.send(frame) }
                     }
                 }
-                defer { ticker.cancel() }
+                let manifests = _Concurrency.Task {
+                    while !_Concurrency.Task.isCancelled {
+                        try? await _Concurrency.Task.sleep(for: manifestInterval)
+                        _ = try? await plane.sendManifest(to: instanceArn)
+                    }
+                }
+                defer {
+                    ticker.cancel()
+                    manifests.cancel()
+                }
                 for await item in connection.stream {
                     switch item {
                     case .frame(let text):

@@ -115,6 +115,8 @@ extension ControlPlane {
             } catch {
                 logger.error("outbox delete failed", metadata: ["error": "\(error)"])
             }
+        case "TaskStopVerificationMessage":
+            if let message = try? envelope.decodeMessage(ACSTaskStopVerificationMessage.self) { verifyStops(message, from: instanceArn) }
         case "IAMRoleCredentialsAckRequest", "HeartbeatAckRequest":
             break
         default:

@@ -16,6 +16,8 @@ public actor ControlPlane {
         /// Base URL of this server as agents reach it (DiscoverPollEndpoint answers with it).
         public var publicURL = "http://127.0.0.1:8080"
         public var heartbeatInterval: Duration = .seconds(20)
+        /// How often a connected agent gets a TaskManifestMessage.
+        public var manifestInterval: Duration = .seconds(60)
         /// Credentials handed out for task and execution roles when no STS is configured
         /// (development default).
         public var roleCredentials = AWSCredentials(accessKeyId: "ASIALOCALROLE", secretAccessKey: "local-role-secret", sessionToken: "local-role-token")

@@ -39,6 +39,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "An STS endpoint for task and execution role credentials (AssumeRole); without it static development credentials are handed out. The caller's keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, else ecs-local's own pair.")
     var stsEndpoint: String?
     @Option(help: "Seconds between ACS heartbeats.") var heartbeatSeconds = 20
+    @Option(help: "Seconds between TaskManifestMessages to each agent.") var manifestSeconds = 60
     @Option(help: "Log level: debug, info, warn, error.") var logLevel = "info"
 
     static let defaultAccessKeyId = "AKIAECSLOCALDEVELOPER"
@@ -65,6 +66,7 @@ struct Serve: AsyncParsableCommand {
         options.region = region
         options.account = accountId
         options.heartbeatInterval = .seconds(heartbeatSeconds)
+        options.manifestInterval = .seconds(manifestSeconds)
         if let stsEndpoint {
             let caller = env["AWS_ACCESS_KEY_ID"].map { AWSCredentials(accessKeyId: $0, secretAccessKey: env["AWS_SECRET_ACCESS_KEY"] ?? "", sessionToken: env["AWS_SESSION_TOKEN"]) } ?? credentials
             options.sts = STSClient(endpoint: stsEndpoint, region: region, credentials: caller)

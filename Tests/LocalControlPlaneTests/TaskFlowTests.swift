@@ -203,6 +203,31 @@ struct TaskFlowTests {
         #expect(try await reopened.call("ListClusters")["clusterArns"]?.strings.count == 11)
     }
 
+    @Test("A manifest lists the instance's tasks with a timeline above every seqNum; stop verification confirms only unwanted tasks")
+    func manifests() async throws {
+        let (h, instance, session) = try await ready()
+        let running = try #require(try await h.call("RunTask", #"{"taskDefinition":"web"}"#)["tasks"]?.arrayValue?.first?["taskArn"]?.stringValue)
+        let stopping = try #require(try await h.call("RunTask", #"{"taskDefinition":"web"}"#)["tasks"]?.arrayValue?.first?["taskArn"]?.stringValue)
+        try await h.call("StopTask", #"{"task":"\#(stopping)"}"#)
+        let manifestId = try #require(try await h.plane.sendManifest(to: instance))
+        let manifest = try #require(session.envelopes.last { $0.type == "TaskManifestMessage" }.flatMap { try? $0.decodeMessage(ACSTaskManifestMessage.self) })
+        #expect(manifest.messageId == manifestId)
+        #expect(manifest.timeline! > session.payloads.compactMap(\.seqNum).max()!)
+        #expect(Set(manifest.tasks?.compactMap(\.taskArn) ?? []) == [running, stopping])
+        #expect(manifest.tasks?.first { $0.taskArn == stopping }?.desiredStatus == "STOPPED")
+
+        let unknown = "arn:aws:ecs:us-west-2:000000000000:task/default/" + String(repeating: "0", count: 32)
+        let verification = ACSTaskStopVerificationMessage(messageId: manifestId, stopCandidates: [
+            ACSTaskIdentifier(taskArn: running, taskClusterArn: nil, desiredStatus: "STOPPED"),
+            ACSTaskIdentifier(taskArn: stopping, taskClusterArn: nil, desiredStatus: "STOPPED"),
+            ACSTaskIdentifier(taskArn: unknown, taskClusterArn: nil, desiredStatus: "STOPPED"),
+        ])
+        await h.plane.received(try ACSEnvelope.encode(type: "TaskStopVerificationMessage", verification), from: instance)
+        let ack = try #require(session.envelopes.last { $0.type == "TaskStopVerificationAck" }.flatMap { try? $0.decodeMessage(ACSTaskStopVerificationAck.self) })
+        #expect(ack.messageId == manifestId)
+        #expect(Set(ack.stopTasks?.compactMap(\.taskArn) ?? []) == [stopping, unknown])
+    }
+
     @Test("Task protection is set, read back and expires")
     func protection() async throws {
         let (h, _, _) = try await ready()

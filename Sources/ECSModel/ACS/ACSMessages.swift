@@ -187,3 +187,45 @@ public struct ACSCloseMessage: Codable, Sendable, Hashable {
     public var message: String?
     public init(message: String?) { self.message = message }
 }
+
+public struct ACSTaskIdentifier: Codable, Sendable, Hashable {
+    public var taskArn: String?
+    public var taskClusterArn: String?
+    public var desiredStatus: String?
+    public init(taskArn: String?, taskClusterArn: String?, desiredStatus: String?) {
+        self.taskArn = taskArn
+        self.taskClusterArn = taskClusterArn
+        self.desiredStatus = desiredStatus
+    }
+}
+
+/// The tasks an instance should be running; `timeline` shares the payload seqNum counter.
+public struct ACSTaskManifestMessage: Codable, Sendable {
+    public var clusterArn: String?
+    public var containerInstanceArn: String?
+    public var messageId: String?
+    public var generatedAt: Int64?
+    public var timeline: Int64?
+    public var tasks: [ACSTaskIdentifier]?
+    public init() {}
+}
+
+public struct ACSTaskStopVerificationMessage: Codable, Sendable {
+    public var messageId: String?
+    public var stopCandidates: [ACSTaskIdentifier]?
+    public init(messageId: String?, stopCandidates: [ACSTaskIdentifier]?) {
+        self.messageId = messageId
+        self.stopCandidates = stopCandidates
+    }
+}
+
+public struct ACSTaskStopVerificationAck: Codable, Sendable {
+    public var messageId: String?
+    public var generatedAt: Int64?
+    public var stopTasks: [ACSTaskIdentifier]?
+    public init(messageId: String?, generatedAt: Int64?, stopTasks: [ACSTaskIdentifier]?) {
+        self.messageId = messageId
+        self.generatedAt = generatedAt
+        self.stopTasks = stopTasks
+    }
+}
