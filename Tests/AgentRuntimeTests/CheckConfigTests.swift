@@ -32,23 +32,17 @@ struct ConfigReportTests {
 struct CheckConfigCommandTests {
     static var binary: String { TestEnvironment.productsDirectory + "/ecs-agent" }
 
-    func checkConfig(_ contents: String) throws -> (status: Int32, output: String) {
+    func checkConfig(_ contents: String) async throws -> (status: Int32, output: String) {
         let dir = try TestEnvironment.temporaryDirectory("check-config")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/ecs.config"
         try contents.write(toFile: path, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["check-config", "--file", path, "--ignore-environment"]
         // The JSON file path must not fall back to /etc: point it into the temporary directory.
-        process.environment = ["ECS_AGENT_CONFIG_FILE_PATH": dir + "/none.json"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try await Subprocess.runDetached {
+            try Subprocess.run([Self.binary, "check-config", "--file", path, "--ignore-environment"],
+                               environment: ["ECS_AGENT_CONFIG_FILE_PATH": dir + "/none.json"])
+        }
+        return (result.status, result.stdout + result.stderr)
     }
 
     @Test("The binary is built beside the tests")
@@ -57,16 +51,16 @@ struct CheckConfigCommandTests {
     }
 
     @Test("Each malformed file exits 1 with an error line naming the key", arguments: MalformedConfigs.all.map { [$0.name, $0.contents, $0.key] })
-    func malformed(fields: [String]) throws {
-        let (status, output) = try checkConfig(fields[1])
+    func malformed(fields: [String]) async throws {
+        let (status, output) = try await checkConfig(fields[1])
         #expect(status == 1, "\(fields[0]): \(output)")
         let errorLines = output.split(separator: "\n").filter { $0.contains("error: ") }
         #expect(errorLines.contains { $0.contains(fields[2]) }, "\(fields[0]): \(output)")
     }
 
     @Test("A good file exits 0, and a secret in it never appears in the output")
-    func good() throws {
-        let (status, output) = try checkConfig("""
+    func good() async throws {
+        let (status, output) = try await checkConfig("""
             ECS_CLUSTER=prod
             AWS_DEFAULT_REGION=us-west-2
             ECS_ENGINE_AUTH_TYPE=docker
@@ -78,21 +72,16 @@ struct CheckConfigCommandTests {
     }
 
     @Test("ecs.config honours the environment: the environment wins, --ignore-environment drops it")
-    func environmentPrecedence() throws {
+    func environmentPrecedence() async throws {
         let dir = try TestEnvironment.temporaryDirectory("check-config")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "ECS_CLUSTER=from-file\n".write(toFile: dir + "/ecs.config", atomically: true, encoding: .utf8)
         for (ignore, expected) in [(false, "ECS_CLUSTER=from-env"), (true, "ECS_CLUSTER=from-file")] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.binary)
-            process.arguments = ["check-config", "--file", dir + "/ecs.config"] + (ignore ? ["--ignore-environment"] : [])
-            process.environment = ["ECS_CLUSTER": "from-env", "ECS_AGENT_CONFIG_FILE_PATH": dir + "/none.json"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(output.contains(expected), "\(output)")
+            let arguments = [Self.binary, "check-config", "--file", dir + "/ecs.config"] + (ignore ? ["--ignore-environment"] : [])
+            let result = try await Subprocess.runDetached {
+                try Subprocess.run(arguments, environment: ["ECS_CLUSTER": "from-env", "ECS_AGENT_CONFIG_FILE_PATH": dir + "/none.json"])
+            }
+            #expect(result.stdout.contains(expected), "\(result.stdout)")
         }
     }
 }

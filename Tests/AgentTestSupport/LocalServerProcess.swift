@@ -90,8 +90,8 @@ public struct AWSCLI: Sendable {
 
     /// Runs `aws --endpoint-url ... ecs <arguments> --output json` and parses its output.
     @discardableResult
-    public func ecs(_ arguments: [String]) throws -> [String: Any] {
-        let (status, out, err) = try raw(["ecs"] + arguments)
+    public func ecs(_ arguments: [String]) async throws -> [String: Any] {
+        let (status, out, err) = try await raw(["ecs"] + arguments)
         guard status == 0 else { throw Failure(status: status, output: err + out) }
         if out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return [:] }
         guard let object = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any] else {
@@ -100,7 +100,14 @@ public struct AWSCLI: Sendable {
         return object
     }
 
-    public func raw(_ arguments: [String]) throws -> (Int32, String, String) {
+    /// The CLI takes most of a second to start; it runs on a dispatch thread so that it never
+    /// holds one of Swift concurrency's few cooperative threads (other tests' deadlines would
+    /// fire late).
+    public func raw(_ arguments: [String]) async throws -> (Int32, String, String) {
+        try await Subprocess.runDetached { try self.rawBlocking(arguments) }
+    }
+
+    func rawBlocking(_ arguments: [String]) throws -> (Int32, String, String) {
         var env = ProcessInfo.processInfo.environment
         env["AWS_ACCESS_KEY_ID"] = accessKeyId
         env["AWS_SECRET_ACCESS_KEY"] = secretAccessKey

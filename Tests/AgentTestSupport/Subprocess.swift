@@ -16,6 +16,15 @@ public enum Subprocess {
         public var stderr: String
     }
 
+    /// Runs blocking work on a dispatch thread, off the cooperative pool.
+    public static func runDetached<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try work() })
+            }
+        }
+    }
+
     public static func run(_ arguments: [String], environment: [String: String]) throws -> Result {
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0 else { throw FixtureError("pipe failed: \(String(cString: strerror(errno)))") }

@@ -25,21 +25,21 @@ struct EndToEndTests {
     @Test("A scripted agent registers, receives a payload, acks it, reports RUNNING then STOPPED; aws ecs wait works")
     func taskLifecycle() async throws {
         try await withServer { _, cli in
-            try cli.ecs(["create-cluster", "--cluster-name", "e2e"])
-            let registered = try cli.ecs(["register-task-definition", "--cli-input-json", "file://\(Self.examples)/web-dynamic-port-awslogs.json"])
+            try await cli.ecs(["create-cluster", "--cluster-name", "e2e"])
+            let registered = try await cli.ecs(["register-task-definition", "--cli-input-json", "file://\(Self.examples)/web-dynamic-port-awslogs.json"])
             #expect(registered.string("taskDefinition.taskDefinitionArn")?.hasSuffix("task-definition/web:1") == true)
 
             let agent = ScriptedAgent(cli: cli, cluster: "e2e")
-            let registration = try agent.register(attributes: [("ecs.capability.container-ordering", nil), ("stack", "prod")])
+            let registration = try await agent.register(attributes: [("ecs.capability.container-ordering", nil), ("stack", "prod")])
             let attributes = registration[path: "containerInstance.attributes"] as? [[String: Any]] ?? []
             #expect(attributes.contains { $0["name"] as? String == "stack" && $0["value"] as? String == "prod" })
             #expect(attributes.contains { $0["name"] as? String == "ecs.capability.container-ordering" })
-            try agent.connect()
+            try await agent.connect()
             try await eventually("agentConnected") {
-                try cli.ecs(["describe-container-instances", "--cluster", "e2e", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == true
+                try await cli.ecs(["describe-container-instances", "--cluster", "e2e", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == true
             }
 
-            let run = try cli.ecs(["run-task", "--cluster", "e2e", "--task-definition", "web", "--started-by", "e2e-test"])
+            let run = try await cli.ecs(["run-task", "--cluster", "e2e", "--task-definition", "web", "--started-by", "e2e-test"])
             let taskArn = try #require(run.string("tasks.0.taskArn"))
             #expect(run.string("tasks.0.lastStatus") == "PENDING")
             let payload = try await agent.waitForPayload()
@@ -47,22 +47,22 @@ struct EndToEndTests {
             #expect(payload.containerInstanceArn == agent.instanceArn)
             try agent.ack(payload)
 
-            try cli.ecs(["submit-task-state-change", "--cluster", "e2e", "--task", taskArn, "--status", "RUNNING", "--reason", "",
+            try await cli.ecs(["submit-task-state-change", "--cluster", "e2e", "--task", taskArn, "--status", "RUNNING", "--reason", "",
                          "--containers", #"[{"containerName":"web","runtimeId":"c0ffee","status":"RUNNING","networkBindings":[{"bindIP":"0.0.0.0","containerPort":8080,"hostPort":49160,"protocol":"tcp"}]}]"#])
-            try cli.ecs(["wait", "tasks-running", "--cluster", "e2e", "--tasks", taskArn])
-            let running = try cli.ecs(["describe-tasks", "--cluster", "e2e", "--tasks", taskArn])
+            try await cli.ecs(["wait", "tasks-running", "--cluster", "e2e", "--tasks", taskArn])
+            let running = try await cli.ecs(["describe-tasks", "--cluster", "e2e", "--tasks", taskArn])
             #expect(running.string("tasks.0.lastStatus") == "RUNNING")
             #expect(running[path: "tasks.0.containers.0.networkBindings.0.hostPort"] as? Int == 49160)
             #expect(running.string("tasks.0.containers.0.runtimeId") == "c0ffee")
 
-            try cli.ecs(["stop-task", "--cluster", "e2e", "--task", taskArn, "--reason", "e2e done"])
+            try await cli.ecs(["stop-task", "--cluster", "e2e", "--task", taskArn, "--reason", "e2e done"])
             let stopPayload = try await agent.waitForPayload(after: 1)
             #expect(stopPayload.tasks?.first?.desiredStatus == "STOPPED")
             try agent.ack(stopPayload)
-            try cli.ecs(["submit-task-state-change", "--cluster", "e2e", "--task", taskArn, "--status", "STOPPED", "--reason", "Task stopped by user",
+            try await cli.ecs(["submit-task-state-change", "--cluster", "e2e", "--task", taskArn, "--status", "STOPPED", "--reason", "Task stopped by user",
                          "--containers", #"[{"containerName":"web","status":"STOPPED","exitCode":143}]"#])
-            try cli.ecs(["wait", "tasks-stopped", "--cluster", "e2e", "--tasks", taskArn])
-            let stopped = try cli.ecs(["describe-tasks", "--cluster", "e2e", "--tasks", taskArn])
+            try await cli.ecs(["wait", "tasks-stopped", "--cluster", "e2e", "--tasks", taskArn])
+            let stopped = try await cli.ecs(["describe-tasks", "--cluster", "e2e", "--tasks", taskArn])
             #expect(stopped.string("tasks.0.lastStatus") == "STOPPED")
             #expect(stopped[path: "tasks.0.containers.0.exitCode"] as? Int == 143)
             #expect(stopped.string("tasks.0.stoppedReason") == "e2e done")
@@ -76,26 +76,26 @@ struct EndToEndTests {
     @Test("A payload not acknowledged before a disconnect comes again on reconnect")
     func resendAfterReconnect() async throws {
         try await withServer { _, cli in
-            try cli.ecs(["create-cluster"])
-            try cli.ecs(["register-task-definition", "--family", "sleep", "--container-definitions", #"[{"name":"s","image":"busybox","memory":32,"command":["sleep","60"]}]"#])
+            try await cli.ecs(["create-cluster"])
+            try await cli.ecs(["register-task-definition", "--family", "sleep", "--container-definitions", #"[{"name":"s","image":"busybox","memory":32,"command":["sleep","60"]}]"#])
             let agent = ScriptedAgent(cli: cli, cluster: "default")
-            try agent.register()
-            try agent.connect()
+            try await agent.register()
+            try await agent.connect()
             try await eventually("agentConnected") {
-                try cli.ecs(["describe-container-instances", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == true
+                try await cli.ecs(["describe-container-instances", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == true
             }
-            try cli.ecs(["run-task", "--task-definition", "sleep"])
+            try await cli.ecs(["run-task", "--task-definition", "sleep"])
             let first = try await agent.waitForPayload()
             await agent.disconnect()          // no ack
             try await eventually("agentConnected=false") {
-                try cli.ecs(["describe-container-instances", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == false
+                try await cli.ecs(["describe-container-instances", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == false
             }
             let again = ScriptedAgent(cli: cli, cluster: "default")
-            try again.register()  // a second instance, to show the payload goes to its own instance only
-            try again.connect()
+            try await again.register()  // a second instance, to show the payload goes to its own instance only
+            try await again.connect()
             let reconnect = ScriptedAgent(cli: cli, cluster: "default")
             try reconnect.adopt(agent.instanceArn)
-            try reconnect.connect()
+            try await reconnect.connect()
             let resent = try await reconnect.waitForPayload()
             #expect(resent.messageId == first.messageId)
             #expect(resent.tasks?.first?.arn == first.tasks?.first?.arn)
@@ -108,7 +108,7 @@ struct EndToEndTests {
             // Acknowledged now: a further reconnect brings nothing.
             let last = ScriptedAgent(cli: cli, cluster: "default")
             try last.adopt(agent.instanceArn)
-            try last.connect()
+            try await last.connect()
             try await eventually("a heartbeat") { last.frames.contains { $0.type == "HeartbeatMessage" } }
             #expect(last.payloads.isEmpty)
             await last.disconnect()
@@ -118,23 +118,23 @@ struct EndToEndTests {
     @Test("Over-subscribing CPU, memory or a static port gives the AWS failure reasons through the CLI")
     func oversubscription() async throws {
         try await withServer { _, cli in
-            try cli.ecs(["create-cluster"])
+            try await cli.ecs(["create-cluster"])
             let agent = ScriptedAgent(cli: cli, cluster: "default")
-            try agent.register(cpu: 1024, memory: 512)
-            try agent.connect()
+            try await agent.register(cpu: 1024, memory: 512)
+            try await agent.connect()
             try await eventually("agentConnected") {
-                try cli.ecs(["describe-container-instances", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == true
+                try await cli.ecs(["describe-container-instances", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == true
             }
-            try cli.ecs(["register-task-definition", "--family", "cpu", "--container-definitions", #"[{"name":"a","image":"i","cpu":2048,"memory":8}]"#])
-            try cli.ecs(["register-task-definition", "--family", "mem", "--container-definitions", #"[{"name":"a","image":"i","memory":1024}]"#])
-            try cli.ecs(["register-task-definition", "--family", "port", "--container-definitions", #"[{"name":"a","image":"i","memory":8,"portMappings":[{"containerPort":80,"hostPort":8080}]}]"#])
+            try await cli.ecs(["register-task-definition", "--family", "cpu", "--container-definitions", #"[{"name":"a","image":"i","cpu":2048,"memory":8}]"#])
+            try await cli.ecs(["register-task-definition", "--family", "mem", "--container-definitions", #"[{"name":"a","image":"i","memory":1024}]"#])
+            try await cli.ecs(["register-task-definition", "--family", "port", "--container-definitions", #"[{"name":"a","image":"i","memory":8,"portMappings":[{"containerPort":80,"hostPort":8080}]}]"#])
             for (family, reason) in [("cpu", "RESOURCE:CPU"), ("mem", "RESOURCE:MEMORY")] {
-                let out = try cli.ecs(["run-task", "--task-definition", family])
+                let out = try await cli.ecs(["run-task", "--task-definition", family])
                 #expect(out.string("failures.0.reason") == reason)
                 #expect((out["tasks"] as? [Any])?.isEmpty == true)
             }
-            #expect(try cli.ecs(["run-task", "--task-definition", "port"])[path: "tasks.0.taskArn"] != nil)
-            #expect(try cli.ecs(["run-task", "--task-definition", "port"]).string("failures.0.reason") == "RESOURCE:PORTS")
+            #expect(try await cli.ecs(["run-task", "--task-definition", "port"])[path: "tasks.0.taskArn"] != nil)
+            #expect(try await cli.ecs(["run-task", "--task-definition", "port"]).string("failures.0.reason") == "RESOURCE:PORTS")
             await agent.disconnect()
         }
     }
@@ -144,20 +144,20 @@ struct EndToEndTests {
         let dir = try TestEnvironment.temporaryDirectory("ecs-local-restart")
         let first = try LocalServerProcess(dataDirectory: dir)
         try await first.start()
-        try AWSCLI(endpoint: first.url).ecs(["create-cluster", "--cluster-name", "kept"])
+        try await AWSCLI(endpoint: first.url).ecs(["create-cluster", "--cluster-name", "kept"])
         #expect(await first.stop() == 0)
         let second = try LocalServerProcess(dataDirectory: dir)
         try await second.start()
         var cli = AWSCLI(endpoint: second.url)
-        #expect((try cli.ecs(["list-clusters"])["clusterArns"] as? [String])?.first?.hasSuffix("cluster/kept") == true)
+        #expect((try await cli.ecs(["list-clusters"])["clusterArns"] as? [String])?.first?.hasSuffix("cluster/kept") == true)
         cli.secretAccessKey = "wrong"
-        let (status, _, err) = try cli.raw(["ecs", "list-clusters"])
+        let (status, _, err) = try await cli.raw(["ecs", "list-clusters"])
         #expect(status != 0)
         #expect(err.contains("InvalidSignatureException"))
         #expect(await second.stop() == 0)
         let third = try LocalServerProcess(dataDirectory: dir, extraArguments: ["--reset"])
         try await third.start()
-        #expect((try AWSCLI(endpoint: third.url).ecs(["list-clusters"])["clusterArns"] as? [String]) == [])
+        #expect((try await AWSCLI(endpoint: third.url).ecs(["list-clusters"])["clusterArns"] as? [String]) == [])
         #expect(await third.stop() == 0)
     }
 }
@@ -173,16 +173,16 @@ struct CredentialsAndShutdownTests {
         try await server.start()
         defer { Task { await server.stop() } }
         let cli = AWSCLI(endpoint: server.url)
-        try cli.ecs(["create-cluster"])
-        try cli.ecs(["register-task-definition", "--family", "roles", "--task-role-arn", "arn:aws:iam::000000000000:role/app",
+        try await cli.ecs(["create-cluster"])
+        try await cli.ecs(["register-task-definition", "--family", "roles", "--task-role-arn", "arn:aws:iam::000000000000:role/app",
                      "--execution-role-arn", "arn:aws:iam::000000000000:role/exec", "--container-definitions", #"[{"name":"a","image":"i","memory":16}]"#])
         let agent = ScriptedAgent(cli: cli, cluster: "default")
-        try agent.register()
-        try agent.connect()
+        try await agent.register()
+        try await agent.connect()
         try await eventually("agentConnected") {
-            try cli.ecs(["describe-container-instances", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == true
+            try await cli.ecs(["describe-container-instances", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == true
         }
-        try cli.ecs(["run-task", "--task-definition", "roles"])
+        try await cli.ecs(["run-task", "--task-definition", "roles"])
         let task = try #require(try await agent.waitForPayload().tasks?.first)
         let role = try #require(task.roleCredentials)
         let execution = try #require(task.executionRoleCredentials)
@@ -200,12 +200,12 @@ struct CredentialsAndShutdownTests {
         let server = try LocalServerProcess()
         try await server.start()
         let cli = AWSCLI(endpoint: server.url)
-        try cli.ecs(["create-cluster"])
+        try await cli.ecs(["create-cluster"])
         let agent = ScriptedAgent(cli: cli, cluster: "default")
-        try agent.register()
-        try agent.connect()
+        try await agent.register()
+        try await agent.connect()
         try await eventually("agentConnected") {
-            try cli.ecs(["describe-container-instances", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == true
+            try await cli.ecs(["describe-container-instances", "--container-instances", agent.instanceArn])[path: "containerInstances.0.agentConnected"] as? Bool == true
         }
         #expect(await server.stop() == 0)
         #expect(agent.frames.contains { $0.type == "CloseMessage" })

@@ -31,9 +31,9 @@ final class ScriptedAgent: @unchecked Sendable {
     var payloads: [ACSPayloadMessage] { frames.filter { $0.type == "PayloadMessage" }.compactMap { try? $0.decodeMessage(ACSPayloadMessage.self) } }
 
     @discardableResult
-    func register(cpu: Int = 2048, memory: Int = 2048, attributes: [(String, String?)] = []) throws -> [String: Any] {
+    func register(cpu: Int = 2048, memory: Int = 2048, attributes: [(String, String?)] = []) async throws -> [String: Any] {
         let attrs = attributes.map { name, value in value.map { #"{"name":"\#(name)","value":"\#($0)"}"# } ?? #"{"name":"\#(name)"}"# }
-        let out = try cli.ecs([
+        let out = try await cli.ecs([
             "register-container-instance", "--cluster", cluster,
             "--total-resources", #"[{"name":"CPU","type":"INTEGER","integerValue":\#(cpu)},{"name":"MEMORY","type":"INTEGER","integerValue":\#(memory)},{"name":"PORTS","type":"STRINGSET","stringSetValue":["22","2375","2376","51678","51679"]},{"name":"PORTS_UDP","type":"STRINGSET","stringSetValue":[]}]"#,
             "--attributes", "[" + attrs.joined(separator: ",") + "]",
@@ -44,8 +44,8 @@ final class ScriptedAgent: @unchecked Sendable {
     }
 
     /// Discovers the ACS endpoint and connects, signing the upgrade like the Go agent.
-    func connect(secret: String = LocalServerProcess.secretAccessKey) throws {
-        let endpoint = try cli.ecs(["discover-poll-endpoint", "--container-instance", instanceArn, "--cluster", cluster]).string("endpoint") ?? ""
+    func connect(secret: String = LocalServerProcess.secretAccessKey) async throws {
+        let endpoint = try await cli.ecs(["discover-poll-endpoint", "--container-instance", instanceArn, "--cluster", cluster]).string("endpoint") ?? ""
         var components = URLComponents(string: endpoint + "ws")!
         let query = [("agentHash", "a8b3e7d3"), ("agentVersion", "1.105.1"), ("clusterArn", cluster), ("containerInstanceArn", instanceArn),
                      ("dockerVersion", "DockerVersion: 20.10.24"), ("protocolVersion", "2"), ("sendCredentials", "true"), ("seqNum", "1")]

@@ -18,10 +18,10 @@ struct TelemetryTests {
         try await server.start()
         defer { Task { await server.stop() } }
         let cli = AWSCLI(endpoint: server.url)
-        try cli.ecs(["create-cluster"])
+        try await cli.ecs(["create-cluster"])
         let agent = ScriptedAgent(cli: cli, cluster: "default")
-        try agent.register()
-        let endpoint = try #require(try cli.ecs(["discover-poll-endpoint", "--container-instance", agent.instanceArn]).string("telemetryEndpoint"))
+        try await agent.register()
+        let endpoint = try #require(try await cli.ecs(["discover-poll-endpoint", "--container-instance", agent.instanceArn]).string("telemetryEndpoint"))
         var components = URLComponents(string: endpoint + "ws")!
         components.queryItems = [.init(name: "cluster", value: "default"), .init(name: "containerInstance", value: agent.instanceArn)]
         let host = "\(components.host!):\(components.port!)"
