@@ -18,21 +18,9 @@ struct MalformedFileTests {
 
 @Suite("Random input never crashes the parser")
 struct FuzzTests {
-    /// SplitMix64: a deterministic generator so a failure can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("Random bytes as an ecs.config file and as the JSON file", arguments: 0..<8)
     func randomBytes(seed: Int) {
-        var rng = Generator(state: UInt64(seed) &* 7919)
+        var rng = SeededGenerator(seed: UInt64(seed) &* 7919)
         for _ in 0..<250 {
             let length = Int.random(in: 0..<512, using: &rng)
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -48,7 +36,7 @@ struct FuzzTests {
     func mutations(seed: Int) {
         let valid = Array("ECS_CLUSTER=\"prod\"\nECS_RESERVED_PORTS=[22,80]\nECS_INSTANCE_ATTRIBUTES={\"a\":\"b\"}\nECS_CONTAINER_STOP_TIMEOUT=1m30s\nECS_ENGINE_AUTH_TYPE=docker\nECS_ENGINE_AUTH_DATA={\"r\":{\"username\":\"u\",\"password\":\"p\"}}\n".utf8)
         let alphabet = Array("=\"'\\\n#{}[],:-ms0123456789 \t".utf8)
-        var rng = Generator(state: UInt64(seed) &+ 1)
+        var rng = SeededGenerator(seed: UInt64(seed) &+ 1)
         for _ in 0..<500 {
             var bytes = valid
             for _ in 0..<Int.random(in: 1...6, using: &rng) {

@@ -76,19 +76,7 @@ struct BadInputTests {
         #expect(try await h.call("ListClusters")["clusterArns"]?.strings == [])
     }
 
-    /// SplitMix64, so a failing input can be replayed from its seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func randomBody(_ rng: inout Generator) -> [UInt8] {
+    static func randomBody(_ rng: inout SeededGenerator) -> [UInt8] {
         let fragments = ["{", "}", "[", "]", "\"cluster\"", "\"taskDefinition\"", ":", ",", "null", "true", "1e999", "-1",
                          "\"containerDefinitions\"", "\"count\"", "\"tasks\"", "\"\\u0000\"", "\"arn:aws:ecs:\"", "{\"a\":", "9999999999999999999"]
         if Bool.random(using: &rng) {
@@ -103,7 +91,7 @@ struct BadInputTests {
         try await h.call("CreateCluster")
         try await h.call("RegisterTaskDefinition", webTaskDefinition)
         let before = try await h.call("DescribeClusters")
-        var rng = Generator(state: UInt64(seed + 1) &* 2_654_435_761)
+        var rng = SeededGenerator(seed: UInt64(seed + 1) &* 2_654_435_761)
         let operations = ControlPlane.operations.sorted().filter { !["CreateCluster", "DeleteCluster", "RegisterTaskDefinition"].contains($0) }
         var bodies: [(String, [UInt8])] = []
         for _ in 0..<300 { bodies.append((operations.randomElement(using: &rng)!, Self.randomBody(&rng))) }
@@ -146,7 +134,7 @@ struct BadInputTests {
         var iterator = portStream.makeAsyncIterator()
         let port = try #require(await iterator.next())
 
-        var rng = Generator(state: 42)
+        var rng = SeededGenerator(seed: 42)
         var frames: [String] = []
         for i in 0..<300 {
             switch i % 4 {
