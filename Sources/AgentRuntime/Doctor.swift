@@ -31,15 +31,19 @@ public struct Doctor: Sendable {
     }
 
     public func run() async -> [Check] {
-        var checks: [Check] = []
         guard let endpoint = DockerEndpoint(config.dockerEndpoint) else {
             return [Check(name: "docker endpoint", verdict: .failed, detail: "DOCKER_HOST=\(config.dockerEndpoint) is not unix:///path or tcp://host:port")]
         }
         var timeouts = DockerClient.Timeouts()
         timeouts.quick = .seconds(10)
         let docker = DockerClient(endpoint: endpoint, timeouts: timeouts, logger: logger)
-        defer { Task { try? await docker.shutdown() } }
+        let checks = await dockerChecks(docker, endpoint: endpoint)
+        try? await docker.shutdown()
+        return checks
+    }
 
+    func dockerChecks(_ docker: DockerClient, endpoint: DockerEndpoint) async -> [Check] {
+        var checks: [Check] = []
         do {
             try await docker.ping()
             checks.append(Check(name: "docker reachable", verdict: .ok, detail: "\(endpoint) answers"))

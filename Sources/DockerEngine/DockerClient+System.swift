@@ -2,24 +2,9 @@ import NIOCore
 import NIOHTTP1
 
 extension DockerClient {
-    /// `GET /_ping`: the daemon answers; returns the API version it advertises.
-    @discardableResult
-    public func ping() async throws -> APIVersion? {
-        let op = "ping"
-        let request = makeRequest(Request(method: .GET, path: "/_ping", versioned: false))
-        let timeout = timeouts.quick
-        return try await withDeadline(timeout, operation: op) { [http, logger] in
-            let response: HTTPClientResponseLike
-            do {
-                let r = try await http.execute(request, deadline: .now() + .init(timeout), logger: logger)
-                response = HTTPClientResponseLike(status: Int(r.status.code), apiVersion: r.headers.first(name: "Api-Version"))
-                _ = try await r.body.collect(upTo: 1024)
-                guard response.status == 200 else { throw DockerError.http(operation: op, status: response.status, message: "ping failed") }
-            } catch {
-                throw self.map(error, operation: op, timeout: timeout)
-            }
-            return response.apiVersion.flatMap(APIVersion.init)
-        }
+    /// `GET /_ping` (unversioned): the daemon answers.
+    public func ping() async throws {
+        _ = try await send(Request(method: .GET, path: "/_ping", versioned: false), operation: "ping", timeout: timeouts.quick)
     }
 
     /// `GET /version`.
@@ -52,9 +37,4 @@ extension DockerClient {
         logger.debug("docker api version negotiated", metadata: ["apiVersion": "\(chosen)", "server": "\(version.version)"])
         return chosen
     }
-}
-
-struct HTTPClientResponseLike: Sendable {
-    var status: Int
-    var apiVersion: String?
 }

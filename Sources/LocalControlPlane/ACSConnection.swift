@@ -9,7 +9,8 @@ import Foundation
 #endif
 
 /// One agent's ACS websocket: frames from the control plane go out through an async stream,
-/// frames from the agent go to the control plane, and a heartbeat goes out at a steady pace.
+/// frames from the agent go to the control plane, and heartbeats and task manifests go out at
+/// a steady pace. All four are children of one task group, ended together.
 final class ACSConnection: ACSSessionSink, @unchecked Sendable {
     enum Outgoing: Sendable {
         case frame(String)
@@ -53,24 +54,7 @@ final class ACSConnection: ACSSessionSink, @unchecked Sendable {
                 connection.continuation.finish()
             }
             group.addTask {
-                // Control plane → agent, and the heartbeat.
-                let ticker = _Concurrency.Task {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: heartbeat)
-                        let beat = ACSHeartbeatMessage(healthy: true, messageId: Identifiers.uuid())
-                        if let frame = try? ACSEnvelope.encode(type: "HeartbeatMessage", beat) { connection.send(frame) }
-                    }
-                }
-                let manifests = _Concurrency.Task {
-                    while !_Concurrency.Task.isCancelled {
-                        try? await _Concurrency.Task.sleep(for: manifestInterval)
-                        _ = try? await plane.sendManifest(to: instanceArn)
-                    }
-                }
-                defer {
-                    ticker.cancel()
-                    manifests.cancel()
-                }
+                // Control plane → agent.
                 for await item in connection.stream {
                     switch item {
                     case .frame(let text):
@@ -81,6 +65,19 @@ final class ACSConnection: ACSSessionSink, @unchecked Sendable {
                     }
                 }
             }
+            group.addTask {
+                // Heartbeats; they go through the stream so frames never interleave on the socket.
+                while (try? await _Concurrency.Task.sleep(for: heartbeat)) != nil {
+                    let beat = ACSHeartbeatMessage(healthy: true, messageId: Identifiers.uuid())
+                    if let frame = try? ACSEnvelope.encode(type: "HeartbeatMessage", beat) { connection.send(frame) }
+                }
+            }
+            group.addTask {
+                while (try? await _Concurrency.Task.sleep(for: manifestInterval)) != nil {
+                    _ = try? await plane.sendManifest(to: instanceArn)
+                }
+            }
+            // The first child to end is the reader or the writer: the connection is over.
             await group.next()
             group.cancelAll()
         }

@@ -38,7 +38,6 @@ public actor ControlPlane {
     var instances: [String: InstanceRecord] = [:]
     var tasks: [String: TaskRecord] = [:]
     var outbox: [String: OutboxEntry] = [:]
-    var attributes: [String: [Attribute]] = [:]
     /// One increasing counter for payload seqNum and manifest timeline (protocol.md §4.7).
     var sequence: Int64 = 0
     var sessions: [String: any ACSSessionSink] = [:]
@@ -68,7 +67,7 @@ public actor ControlPlane {
                 body(id, try decoder.decode(T.self, from: Data(text.utf8)))
             }
         }
-        try await each(.cluster, StoredCluster.self) { arn, c in clusters[arn] = c.cluster; clusterTags[arn] = c.tags; attributes[arn] = c.attributes }
+        try await each(.cluster, StoredCluster.self) { arn, c in clusters[arn] = c.cluster; clusterTags[arn] = c.tags }
         try await each(.taskDefinition, StoredTaskDefinition.self) { arn, t in taskDefinitions[arn] = t.definition; taskDefinitionTags[arn] = t.tags }
         try await each(.containerInstance, InstanceRecord.self) { arn, r in
             var r = r
@@ -198,8 +197,13 @@ public actor ControlPlane {
         pendingChange = Store.Change()
         unsent = []
         guard touched else { return }
-        clusters = [:]; clusterTags = [:]; taskDefinitions = [:]; taskDefinitionTags = [:]
-        instances = instances.filter { _ in false }; tasks = [:]; outbox = [:]; attributes = [:]
+        clusters = [:]
+        clusterTags = [:]
+        taskDefinitions = [:]
+        taskDefinitionTags = [:]
+        instances = [:]
+        tasks = [:]
+        outbox = [:]
         let live = sessions
         try await load()
         for arn in live.keys where instances[arn] != nil { instances[arn]!.connected = true }
@@ -228,7 +232,7 @@ public actor ControlPlane {
 
     func save(cluster arn: String) {
         guard let c = clusters[arn] else { return }
-        put(.cluster, arn, StoredCluster(cluster: c, tags: clusterTags[arn] ?? [], attributes: attributes[arn] ?? []))
+        put(.cluster, arn, StoredCluster(cluster: c, tags: clusterTags[arn] ?? []))
     }
 
     func save(taskDefinition arn: String) {
@@ -261,7 +265,6 @@ public actor ControlPlane {
 struct StoredCluster: Codable {
     var cluster: Cluster
     var tags: [Tag]
-    var attributes: [Attribute]
 }
 
 struct StoredTaskDefinition: Codable {

@@ -71,13 +71,12 @@ struct Serve: AsyncParsableCommand {
             let caller = env["AWS_ACCESS_KEY_ID"].map { AWSCredentials(accessKeyId: $0, secretAccessKey: env["AWS_SECRET_ACCESS_KEY"] ?? "", sessionToken: env["AWS_SESSION_TOKEN"]) } ?? credentials
             options.sts = STSClient(endpoint: stsEndpoint, region: region, credentials: caller)
         }
-        let announced = PublicURL(explicit: publicURL)
         options.publicURL = publicURL ?? "http://\(host):\(port)"
         let plane = try await ControlPlane.open(options: options, databasePath: dataDir + "/ecs-local.db", reset: reset, logger: logger)
         let telemetry = TelemetryStore()
         let app = ECSLocalHTTP.application(plane: plane, telemetry: telemetry, verifier: verifier, host: host, port: port, logger: logger) { channel in
             let bound = channel.localAddress?.port ?? port
-            if announced.explicit == nil { await plane.setPublicURL("http://\(host):\(bound)") }
+            if publicURL == nil { await plane.setPublicURL("http://\(host):\(bound)") }
             print("ecs-local listening on http://\(host):\(bound)")
             fflush(nil)
         }
@@ -88,10 +87,6 @@ struct Serve: AsyncParsableCommand {
         await plane.close()
         logger.info("ecs-local stopped")
     }
-}
-
-struct PublicURL {
-    var explicit: String?
 }
 
 /// Tells connected agents the server is going away when the group shuts down.
