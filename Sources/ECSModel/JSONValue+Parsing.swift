@@ -22,4 +22,14 @@ extension JSONValue {
         guard let data = try? encoder.encode(self) else { return "null" }
         return String(decoding: data, as: UTF8.self)
     }
+
+    /// Decodes this value as `T` (through JSON text; values here are small).
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(jsonText.utf8))
+    }
+
+    /// Encodes `value` as a JSONValue.
+    public static func encode(_ value: some Encodable) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+    }
 }

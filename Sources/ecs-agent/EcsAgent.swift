@@ -1,7 +1,7 @@
 import AgentConfig
 import AgentRuntime
-import ArgumentParser
-import HostSystem
+public import ArgumentParser
+public import HostSystem
 import Logging
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -18,7 +18,7 @@ struct EcsAgent: AsyncParsableCommand {
         commandName: "ecs-agent",
         abstract: "A container agent for Amazon ECS, and compatible control planes.",
         version: AgentVersion.summary,
-        subcommands: [CheckConfig.self, Doctor.self, Version.self]
+        subcommands: [Run.self, CheckConfig.self, Doctor.self, Version.self]
     )
 }
 
@@ -35,6 +35,26 @@ struct ConfigOptions: ParsableArguments {
     func resolve() -> ResolvedConfig {
         let environment = ignoreEnvironment ? [:] : ProcessInfo.processInfo.environment
         return ConfigLoader.load(.system(environment: environment, envFiles: files.isEmpty ? nil : files))
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the agent: register, hold the ACS and TCS sessions, report task state (what systemd starts)."
+    )
+
+    @OptionGroup var config: ConfigOptions
+    @Option(help: ArgumentHelp("Where the agent's own log goes: journald, stderr, or auto (journald under systemd, else stderr).", valueName: "destination"))
+    var log: LogDestination = .auto
+
+    func run() async throws {
+        let resolved = config.resolve()
+        let level = AgentLogLevel.parse(resolved.logLevel) ?? .some(.info)
+        AgentLogging.bootstrap(destination: log.resolved(environment: ProcessInfo.processInfo.environment), level: level)
+        let logger = Logger(label: "ecs-agent")
+        logger.notice("starting", metadata: ["version": "\(AgentVersion.summary)"])
+        let exit = await AgentRunner(config: resolved, environment: ProcessInfo.processInfo.environment, logger: logger).run()
+        if exit != .ok { throw ExitCode(exit.rawValue) }
     }
 }
 
@@ -87,3 +107,5 @@ struct Version: ParsableCommand {
         print(AgentVersion.summary)
     }
 }
+
+extension LogDestination: ExpressibleByArgument {}

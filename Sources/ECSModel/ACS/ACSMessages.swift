@@ -229,3 +229,16 @@ public struct ACSTaskStopVerificationAck: Codable, Sendable {
         self.stopTasks = stopTasks
     }
 }
+
+public struct ACSNackRequest: Codable, Sendable, Hashable {
+    public var cluster: String?
+    public var containerInstance: String?
+    public var messageId: String?
+    public var reason: String?
+    public init(cluster: String?, containerInstance: String?, messageId: String?, reason: String?) {
+        self.cluster = cluster
+        self.containerInstance = containerInstance
+        self.messageId = messageId
+        self.reason = reason
+    }
+}

@@ -1,0 +1,186 @@
+public import AgentConfig
+import AWSSupport
+import ControlPlaneClient
+import DockerEngine
+import ECSModel
+import HostSystem
+public import Logging
+import ServiceLifecycle
+import StateStore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `ecs-agent run`: the composition root. Start-up order (ARCHITECTURE.md): configuration →
+/// state store → Docker → credentials → registration → state-change reporter, ACS and TCS in
+/// one ServiceGroup → READY=1 once ACS is connected. SIGTERM/SIGINT stop the group gracefully;
+/// tasks and the database need no "final save".
+public struct AgentRunner: Sendable {
+    /// Exit statuses systemd acts on (`RestartPreventExitStatus=5`).
+    public enum Exit: Int32, Sendable {
+        case ok = 0
+        case configuration = 1
+        /// The Go agent's ExitTerminal: restarting would fail the same way.
+        case terminal = 5
+    }
+
+    let config: ResolvedConfig
+    let environment: [String: String]
+    let logger: Logger
+
+    public init(config: ResolvedConfig, environment: [String: String], logger: Logger) {
+        self.config = config
+        self.environment = environment
+        self.logger = logger
+    }
+
+    public func run() async -> Exit {
+        let notifier = SystemdNotifier()
+        if config.hasErrors {
+            for problem in config.errors { logger.critical("configuration error", metadata: ["problem": "\(problem)"]) }
+            return .configuration
+        }
+        let external = config.bool("ECS_EXTERNAL")
+        let imds = IMDSClient(options: .from(environment: environment, external: external))
+        var region = config.region ?? ""
+        if region.isEmpty {
+            if let fromIMDS = try? await imds.region() { region = fromIMDS }
+        }
+        guard !region.isEmpty else {
+            logger.critical("AWS_DEFAULT_REGION is not set and instance metadata gave no region; set AWS_DEFAULT_REGION in /etc/ecs/ecs.config")
+            return .configuration
+        }
+
+        let store: AgentStateStore
+        do {
+            store = try await AgentStateStore.open(directory: config.checkpointEnabled ? config.dataDirectory : nil, logger: logger)
+        } catch {
+            logger.critical("cannot open the state store", metadata: ["directory": "\(config.dataDirectory)", "error": "\(error)"])
+            return .terminal
+        }
+        defer { Task { await store.close() } }
+
+        guard let endpoint = DockerEndpoint(config.dockerEndpoint) else {
+            logger.critical("DOCKER_HOST is not unix:///path or tcp://host:port", metadata: ["DOCKER_HOST": "\(config.dockerEndpoint)"])
+            return .configuration
+        }
+        let docker = DockerClient(endpoint: endpoint, logger: logger)
+        defer { Task { try? await docker.shutdown() } }
+        notifier.status("waiting for Docker")
+        guard let dockerVersion = await waitForDocker(docker) else { return .ok }
+
+        let credentials = CredentialChain(credentialProviders(imds: imds, external: external))
+        let identity = AgentIdentity(agentVersion: AgentVersion.compatibleWith, agentHash: AgentVersion.hash, dockerVersion: dockerVersion.version,
+                                     detailedOSFamily: config.string("ECS_DETAILED_OS_FAMILY") ?? "LINUX",
+                                     implementation: "ecs-agent-swift/\(AgentVersion.version)")
+        let fips: Bool
+        if case .contents(let text) = SystemFiles.read("/proc/sys/crypto/fips_enabled") { fips = text.hasPrefix("1") } else { fips = false }
+        let apiEndpoint = ECSEndpoint.resolve(backendHost: config.string("ECS_BACKEND_HOST"), region: region, fips: fips)
+        let api = ECSHTTPAPI(client: AWSJSONClient(options: .init(endpoint: apiEndpoint, region: region, userAgent: identity.userAgent), credentials: credentials))
+        logger.info("control plane", metadata: ["endpoint": "\(apiEndpoint)", "region": "\(region)", "cluster": "\(config.cluster)"])
+
+        notifier.status("registering with \(apiEndpoint)")
+        let registration: Registration
+        do {
+            let registrar = Registrar(
+                api: api, store: store, settings: registrationSettings(), host: hostResources(),
+                dockerAPI: (dockerVersion.minAPIVersion ?? "1.12", dockerVersion.apiVersion),
+                identity: { await Self.identityDocument(imds) }, logger: logger)
+            registration = try await registrar.register()
+        } catch is CancellationError {
+            return .ok
+        } catch {
+            logger.critical("registration failed", metadata: ["error": "\(error)"])
+            return .terminal
+        }
+
+        let reporter = StateChangeReporter(api: api, store: store, logger: logger)
+        let receiver = TaskEngineNotInstalled(reporter: reporter, cluster: registration.cluster, logger: logger)
+        let handler = ACSMessageHandler(registration: registration, store: store, receiver: receiver, credentials: TaskCredentialsStore(),
+                                        reporter: reporter, logger: logger)
+        let discovery = EndpointDiscovery(api: api, containerInstanceArn: registration.containerInstanceArn, cluster: registration.cluster)
+        let dialer = WebSocketDialer(credentials: credentials, region: region, logger: logger)
+        let tcs = TCSSession(registration: registration, identity: identity, discovery: discovery, dialer: dialer, credentials: credentials,
+                             region: region, source: HostTelemetry(docker: docker), metricsEnabled: !config.bool("ECS_DISABLE_METRICS"), logger: logger)
+        let arn = registration.containerInstanceArn
+        let acs = ACSSession(registration: registration, identity: identity, discovery: discovery, dialer: dialer, handler: handler, logger: logger,
+                             onConnected: { notifier.ready(status: "connected to ACS as \(arn)") },
+                             onInactive: { tcs.disconnect() })
+        var services: [any Service] = [reporter, acs, tcs]
+        if notifier.watchdogInterval != nil { services.append(WatchdogService(notifier: notifier, logger: logger)) }
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("agent stopped on an error", metadata: ["error": "\(error)"])
+        }
+        notifier.stopping()
+        logger.notice("agent stopped")
+        return .ok
+    }
+
+    /// Docker's version, waiting (with backoff, logged) while the daemon is not up yet.
+    func waitForDocker(_ docker: DockerClient) async -> DockerVersion? {
+        var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(30), multiplier: 2, jitter: 0.2)
+        while !Task.isCancelled {
+            do {
+                try await docker.negotiateVersion()
+                return try await docker.version()
+            } catch {
+                let delay = backoff.next()
+                logger.warning("Docker is not answering; waiting", metadata: ["error": "\(error)", "retryInSeconds": "\(Int(delay.seconds.rounded(.up)))"])
+                try? await Task.sleep(for: delay)
+            }
+        }
+        return nil
+    }
+
+    /// protocol.md §6.1: EC2 order, or the ECS Anywhere order with the rotating file second.
+    func credentialProviders(imds: IMDSClient, external: Bool) -> [any CredentialProvider] {
+        var values = environment
+        for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+            if let v = config.string(key) { values[key] = v }
+        }
+        let env = EnvironmentCredentialProvider(values: values)
+        let home = environment["HOME"] ?? "/root"
+        let shared = SharedCredentialsFileProvider(path: environment["AWS_SHARED_CREDENTIALS_FILE"] ?? home + "/.aws/credentials",
+                                                   profile: environment["AWS_PROFILE"] ?? "default")
+        let rotating = SharedCredentialsFileProvider(path: environment["ECS_ROTATING_CREDENTIALS_FILE"] ?? "/rotatingcreds/credentials",
+                                                     profile: config.string("ECS_ALTERNATE_CREDENTIAL_PROFILE") ?? "default")
+        let role = IMDSRoleCredentialProvider(imds: imds)
+        return external ? [env, rotating, shared, role] : [env, shared, role, rotating]
+    }
+
+    func registrationSettings() -> RegistrationSettings {
+        var s = RegistrationSettings(cluster: config.string("ECS_CLUSTER") ?? "")
+        s.instanceAttributes = config.map("ECS_INSTANCE_ATTRIBUTES")
+        s.instanceTags = config.map("ECS_CONTAINER_INSTANCE_TAGS")
+        s.reservedMemoryMiB = config.int("ECS_RESERVED_MEMORY")
+        s.reservedPorts = config.ports("ECS_RESERVED_PORTS")
+        s.reservedPortsUDP = config.ports("ECS_RESERVED_PORTS_UDP")
+        s.prometheusMetrics = config.bool("ECS_ENABLE_PROMETHEUS_METRICS")
+        s.loggingDrivers = config.strings("ECS_AVAILABLE_LOGGING_DRIVERS")
+        s.privilegedDisabled = config.bool("ECS_DISABLE_PRIVILEGED")
+        s.selinuxCapable = config.bool("ECS_SELINUX_CAPABLE")
+        s.apparmorCapable = config.bool("ECS_APPARMOR_CAPABLE")
+        s.external = config.bool("ECS_EXTERNAL")
+        s.detailedOSFamily = config.string("ECS_DETAILED_OS_FAMILY")
+        s.architecture = HostFacts.architecture
+        return s
+    }
+
+    func hostResources() -> HostResources {
+        HostResources(cpuCount: HostFacts.cpuCount, memoryMiB: HostFacts.memoryMiB() ?? 0)
+    }
+
+    /// The identity document and signature, or empty strings when IMDS has none (ECS Anywhere).
+    static func identityDocument(_ imds: IMDSClient) async -> (document: String, signature: String) {
+        guard await imds.isEnabled, let document = try? await imds.identityDocument(), let signature = try? await imds.identitySignature() else {
+            return ("", "")
+        }
+        return (document, signature)
+    }
+}

@@ -1,0 +1,271 @@
+public import Logging
+import NIOCore
+import SQLiteNIO
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The agent's state on disk: one SQLite database in WAL mode, `synchronous=FULL`, one
+/// transaction per change, so a SIGKILL at any instant loses nothing that was acknowledged
+/// and there is no "final save" at shutdown.
+///
+/// What it holds: the registration identity (also mirrored to a small backup file beside the
+/// database, so a quarantined database never makes the agent register anew), the ACS sequence
+/// counter, the tasks ACS sent, and the outbox of task state changes not yet accepted by the
+/// control plane.
+public actor AgentStateStore {
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        case newerSchema(found: Int, known: Int, path: String)
+        case io(String)
+
+        public var description: String {
+            switch self {
+            case .newerSchema(let found, let known, let path):
+                "\(path) was written by a newer agent (schema \(found); this agent knows up to \(known)). Install that agent version again, or move the database away to start from the saved identity."
+            case .io(let reason): "state store: \(reason)"
+            }
+        }
+    }
+
+    /// A state change waiting for the control plane.
+    public struct PendingChange: Sendable, Hashable {
+        public var id: Int64
+        public var taskArn: String
+        /// The SubmitTaskStateChange input, as JSON text.
+        public var body: String
+        public var recordedAt: Double
+    }
+
+    public struct StoredTask: Sendable, Hashable {
+        public var arn: String
+        public var desiredStatus: String
+        /// The ACS task as JSON text.
+        public var body: String
+    }
+
+    static let schemaVersion = 1
+    static let migrations: [[String]] = [
+        [
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE state_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, task_arn TEXT NOT NULL, body TEXT NOT NULL, recorded_at REAL NOT NULL)",
+            "CREATE INDEX state_changes_task ON state_changes (task_arn, id)",
+            "CREATE TABLE acs_tasks (arn TEXT PRIMARY KEY, desired_status TEXT NOT NULL, body TEXT NOT NULL, updated_at REAL NOT NULL)",
+        ],
+    ]
+
+    /// Identity keys, mirrored to the backup file.
+    public static let identityKeys: Set<String> = ["containerInstanceArn", "cluster", "instanceId", "region"]
+
+    public let path: String?
+    private let connection: SQLiteConnection
+    private let logger: Logger
+    private var closed = false
+
+    private init(path: String?, connection: SQLiteConnection, logger: Logger) {
+        self.path = path
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Opens (creating the directory and database if needed) `directory/agent.db`; nil keeps
+    /// everything in memory. A database SQLite cannot read is moved aside
+    /// (`agent.db.corrupt-<time>`) and a fresh one is seeded from the identity backup.
+    public static func open(directory: String?, logger: Logger) async throws -> AgentStateStore {
+        guard let directory else {
+            let store = AgentStateStore(path: nil, connection: try await SQLiteConnection.open(storage: .memory, logger: logger), logger: logger)
+            try await store.migrate()
+            return store
+        }
+        try makeDirectory(directory)
+        let path = directory + "/agent.db"
+        do {
+            return try await openFile(path, logger: logger)
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            let aside = "\(path).corrupt-\(Int(Date().timeIntervalSince1970))"
+            logger.error("state database unreadable; moving it aside and starting from the identity backup",
+                         metadata: ["path": "\(path)", "movedTo": "\(aside)", "error": "\(error)"])
+            for suffix in ["", "-wal", "-shm"] { _ = rename(path + suffix, aside + suffix) }
+            let store = try await openFile(path, logger: logger)
+            try await store.restoreIdentityFromBackup()
+            return store
+        }
+    }
+
+    private static func openFile(_ path: String, logger: Logger) async throws -> AgentStateStore {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let store = AgentStateStore(path: path, connection: connection, logger: logger)
+        do {
+            try await store.migrate()
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+
+    private func migrate() async throws {
+        _ = try await connection.query("PRAGMA journal_mode=WAL", [])
+        _ = try await connection.query("PRAGMA synchronous=FULL", [])
+        // Fails on a file that is not a database, which `open` turns into a quarantine.
+        let version = try await connection.query("PRAGMA user_version", []).first?.column("user_version")?.integer ?? 0
+        if version > Self.schemaVersion {
+            throw Failure.newerSchema(found: version, known: Self.schemaVersion, path: path ?? ":memory:")
+        }
+        for step in version..<Self.schemaVersion {
+            try await transaction {
+                for statement in Self.migrations[step] { _ = try await connection.query(statement, []) }
+                _ = try await connection.query("PRAGMA user_version = \(step + 1)", [])
+            }
+        }
+    }
+
+    private func transaction<T>(_ body: () async throws -> T) async throws -> T {
+        _ = try await connection.query("BEGIN IMMEDIATE", [])
+        do {
+            let result = try await body()
+            _ = try await connection.query("COMMIT", [])
+            return result
+        } catch {
+            _ = try? await connection.query("ROLLBACK", [])
+            throw error
+        }
+    }
+
+    // MARK: meta and identity
+
+    public func value(_ key: String) async throws -> String? {
+        try await connection.query("SELECT value FROM meta WHERE key = ?", [.text(key)]).first?.column("value")?.string
+    }
+
+    public func setValues(_ values: [String: String?]) async throws {
+        try await transaction {
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                if let value {
+                    _ = try await connection.query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                                   [.text(key), .text(value)])
+                } else {
+                    _ = try await connection.query("DELETE FROM meta WHERE key = ?", [.text(key)])
+                }
+            }
+        }
+        if !Self.identityKeys.isDisjoint(with: values.keys) { try await writeIdentityBackup() }
+    }
+
+    public func setValue(_ key: String, _ value: String?) async throws { try await setValues([key: value]) }
+
+    /// ACS's "latest sequence number" (protocol.md §4.7): -1 until a payload or manifest raised it.
+    public func sequenceNumber() async throws -> Int64 { Int64(try await value("acsSequenceNumber") ?? "") ?? -1 }
+    public func setSequenceNumber(_ n: Int64) async throws { try await setValue("acsSequenceNumber", String(n)) }
+
+    var backupPath: String? {
+        guard let path, let slash = path.lastIndex(of: "/") else { return nil }
+        return path[..<slash] + "/identity.backup"
+    }
+
+    private func writeIdentityBackup() async throws {
+        guard let backupPath else { return }
+        var lines: [String] = []
+        for key in Self.identityKeys.sorted() {
+            if let v = try await value(key) { lines.append("\(key)=\(v)") }
+        }
+        try Self.atomicWrite(backupPath, lines.joined(separator: "\n") + "\n")
+    }
+
+    private func restoreIdentityFromBackup() async throws {
+        guard let backupPath, let text = Self.read(backupPath) else { return }
+        var values: [String: String?] = [:]
+        for line in text.split(separator: "\n") {
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            let key = String(line[..<eq])
+            if Self.identityKeys.contains(key) { values[key] = String(line[line.index(after: eq)...]) }
+        }
+        logger.notice("identity restored from backup", metadata: ["containerInstanceArn": "\(values["containerInstanceArn"].flatMap { $0 } ?? "none")"])
+        try await setValues(values)
+    }
+
+    // MARK: state-change outbox
+
+    /// Appends a change for `taskArn`; durable when this returns.
+    @discardableResult
+    public func appendStateChange(taskArn: String, body: String) async throws -> Int64 {
+        try await transaction {
+            _ = try await connection.query("INSERT INTO state_changes (task_arn, body, recorded_at) VALUES (?, ?, ?)",
+                                           [.text(taskArn), .text(body), .float(Date().timeIntervalSince1970)])
+            return Int64(try await connection.query("SELECT last_insert_rowid() AS id", []).first?.column("id")?.integer ?? 0)
+        }
+    }
+
+    /// Every change not yet accepted, oldest first.
+    public func pendingStateChanges() async throws -> [PendingChange] {
+        try await connection.query("SELECT id, task_arn, body, recorded_at FROM state_changes ORDER BY id", []).compactMap { row in
+            guard let id = row.column("id")?.integer, let arn = row.column("task_arn")?.string, let body = row.column("body")?.string else { return nil }
+            return PendingChange(id: Int64(id), taskArn: arn, body: body, recordedAt: row.column("recorded_at")?.double ?? 0)
+        }
+    }
+
+    public func removeStateChange(id: Int64) async throws {
+        _ = try await connection.query("DELETE FROM state_changes WHERE id = ?", [.integer(Int(id))])
+    }
+
+    // MARK: tasks from ACS
+
+    public func saveTask(arn: String, desiredStatus: String, body: String) async throws {
+        _ = try await connection.query(
+            "INSERT INTO acs_tasks (arn, desired_status, body, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(arn) DO UPDATE SET desired_status = excluded.desired_status, body = excluded.body, updated_at = excluded.updated_at",
+            [.text(arn), .text(desiredStatus), .text(body), .float(Date().timeIntervalSince1970)])
+    }
+
+    public func tasks() async throws -> [StoredTask] {
+        try await connection.query("SELECT arn, desired_status, body FROM acs_tasks ORDER BY rowid", []).compactMap { row in
+            guard let arn = row.column("arn")?.string, let desired = row.column("desired_status")?.string, let body = row.column("body")?.string else { return nil }
+            return StoredTask(arn: arn, desiredStatus: desired, body: body)
+        }
+    }
+
+    public func close() async {
+        guard !closed else { return }
+        closed = true
+        try? await connection.close()
+    }
+
+    // MARK: files
+
+    static func makeDirectory(_ path: String) throws {
+        var built = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            built += "/" + part
+            if mkdir(built, 0o700) != 0 && errno != EEXIST { throw Failure.io("cannot create \(built): \(String(cString: strerror(errno)))") }
+        }
+    }
+
+    static func atomicWrite(_ path: String, _ text: String) throws {
+        let temporary = path + ".tmp"
+        guard let file = fopen(temporary, "w") else { throw Failure.io("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        let written = fwrite(bytes, 1, bytes.count, file)
+        fflush(file)
+        fsync(fileno(file))
+        fclose(file)
+        guard written == bytes.count, rename(temporary, path) == 0 else { throw Failure.io("cannot write \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    static func read(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, file)
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
