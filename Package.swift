@@ -158,6 +158,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                "ECSModel",
             ],
             path: "Tests/AgentTestSupport",
             swiftSettings: testSettings
@@ -182,6 +186,16 @@ let package = Package(
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "ControlPlaneClientTests",
+            dependencies: ["ControlPlaneClient", "StateStore", "AWSSupport", "ECSModel", "AgentTestSupport"],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "StateStoreTests",
+            dependencies: ["StateStore", "AgentTestSupport"],
             swiftSettings: testSettings
         ),
         .testTarget(

@@ -148,6 +148,12 @@ public final class ACSSession: Service, Sendable {
                         logger.warning("malformed ACS frame dropped", metadata: ["bytes": "\(text.utf8.count)", "start": "\(String(text.prefix(80)))"])
                         continue
                     }
+                    if envelope.type == "CloseMessage" {
+                        // The Go agent only logs it and waits for the close frame; ending the
+                        // connection here reconnects at once instead of after a watchdog expiry.
+                        logger.notice("ACS asked to close the connection; reconnecting", metadata: ["message": "\(envelope.message["message"]?.stringValue ?? "")"])
+                        return
+                    }
                     if envelope.type == "HeartbeatMessage" {
                         await handler.handle(envelope, send: send)
                     } else {

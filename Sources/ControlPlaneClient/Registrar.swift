@@ -15,6 +15,13 @@ public struct Registration: Sendable, Hashable {
     public var cluster: String
     public var availabilityZone: String?
     public var reregistered: Bool
+
+    public init(containerInstanceArn: String, cluster: String, availabilityZone: String?, reregistered: Bool) {
+        self.containerInstanceArn = containerInstanceArn
+        self.cluster = cluster
+        self.availabilityZone = availabilityZone
+        self.reregistered = reregistered
+    }
 }
 
 /// RegisterContainerInstance with everything around it (protocol.md §2.2–2.3): reuse the

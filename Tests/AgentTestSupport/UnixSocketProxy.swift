@@ -2,11 +2,15 @@ import Foundation
 import NIOCore
 import NIOPosix
 
-/// Forwards a Unix socket to another one, and can cut every connection or refuse new ones on
-/// demand: how tests drop a streaming connection (Docker events) at a moment of their choosing.
+/// Forwards a Unix socket to another one (or a loopback TCP port to another), and can cut every
+/// connection or refuse new ones on demand: how tests drop a streaming connection (Docker
+/// events) or take a control plane away at a moment of their choosing.
 public final class UnixSocketProxy: @unchecked Sendable {
     public let socketPath: String
     let upstreamPath: String
+    let upstreamPort: Int?
+    /// The TCP port listened on (TCP proxies only).
+    public private(set) var port = 0
     private let server: any Channel
     private let lock = NSLock()
     private var connections: [any Channel] = []
@@ -17,6 +21,7 @@ public final class UnixSocketProxy: @unchecked Sendable {
         let dir = try TestEnvironment.temporaryDirectory("proxy")
         socketPath = dir + "/docker.sock"
         upstreamPath = upstream
+        upstreamPort = nil
         let state = Box()
         server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelOption(.autoRead, value: false)
@@ -25,6 +30,24 @@ public final class UnixSocketProxy: @unchecked Sendable {
                 return proxy.accept(inbound)
             }
             .bind(unixDomainSocketPath: socketPath).get()
+        state.proxy = self
+    }
+
+    /// A loopback TCP proxy to `127.0.0.1:upstreamPort`.
+    public init(tcpUpstreamPort: Int) async throws {
+        socketPath = ""
+        upstreamPath = ""
+        upstreamPort = tcpUpstreamPort
+        let state = Box()
+        server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.autoRead, value: false)
+            .childChannelInitializer { inbound in
+                guard let proxy = state.proxy else { return inbound.close() }
+                return proxy.accept(inbound)
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        port = server.localAddress?.port ?? 0
         state.proxy = self
     }
 
@@ -38,8 +61,9 @@ public final class UnixSocketProxy: @unchecked Sendable {
             return false
         }
         if refuse { return inbound.close() }
-        return ClientBootstrap(group: inbound.eventLoop)
-            .connect(unixDomainSocketPath: upstreamPath)
+        let bootstrap = ClientBootstrap(group: inbound.eventLoop)
+        let connecting = upstreamPort.map { bootstrap.connect(host: "127.0.0.1", port: $0) } ?? bootstrap.connect(unixDomainSocketPath: upstreamPath)
+        return connecting
             .flatMap { outbound in
                 self.lock.withLock { self.connections.append(outbound) }
                 let (a, b) = GlueHandler.matchedPair()
