@@ -46,7 +46,7 @@ public actor IMDSClient {
         }
     }
 
-    public enum Failure: Error, Sendable, CustomStringConvertible {
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case disabled
         case status(path: String, code: Int)
         case transport(path: String, reason: String)

@@ -7,19 +7,23 @@ import ServiceLifecycle
 /// Instance metadata on loopback (never 169.254.169.254): IMDSv2 tokens, fixed paths, and
 /// switches for the failure modes the client must survive.
 public final class FakeIMDS: @unchecked Sendable {
-    public var paths: [String: String]
+    private var storedPaths: [String: String]
+    public var paths: [String: String] {
+        get { lock.withLock { storedPaths } }
+        set { lock.withLock { storedPaths = newValue } }
+    }
     /// Answer the token PUT with this status instead of issuing a token (403/404/405 → v1 fallback).
     public var tokenStatus: Int?
     /// Require a token on GETs (IMDSv2-only instance).
     public var requireToken = false
     public private(set) var requests: [String] = []
     public private(set) var url = ""
-    private let lock = NSLock()
+    let lock = NSLock()
     private var task: Task<Void, any Error>?
-    private let token = "fake-imds-token-\(UUID().uuidString.prefix(6))"
+    let token = "fake-imds-token-\(UUID().uuidString.prefix(6))"
 
     public init(paths: [String: String] = FakeIMDS.ec2Paths) {
-        self.paths = paths
+        self.storedPaths = paths
     }
 
     public static let identityDocument = #"{"accountId":"123456789012","architecture":"x86_64","availabilityZone":"us-west-2b","instanceId":"i-0fake0000000001","instanceType":"m5.large","region":"us-west-2"}"#
@@ -38,20 +42,7 @@ public final class FakeIMDS: @unchecked Sendable {
 
     public func start() async throws {
         let router = Router()
-        router.put("/latest/api/token") { request, _ -> Response in
-            self.record("PUT /latest/api/token")
-            if let status = self.tokenStatus { return Response(status: .init(code: status)) }
-            guard request.headers[.init("X-aws-ec2-metadata-token-ttl-seconds")!] != nil else { return Response(status: .badRequest) }
-            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: self.token)))
-        }
-        router.get("**") { request, _ -> Response in
-            let path = request.uri.path
-            let hasToken = request.headers[.init("X-aws-ec2-metadata-token")!] == self.token
-            self.record("GET \(path)\(hasToken ? " token" : "")")
-            if self.requireToken && !hasToken { return Response(status: .unauthorized) }
-            guard let body = self.lock.withLock({ self.paths[path] }) else { return Response(status: .notFound) }
-            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: body)))
-        }
+        router.middlewares.add(Handler(imds: self))
         let ready = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test.fake-imds")
         logger.logLevel = .warning
@@ -66,5 +57,31 @@ public final class FakeIMDS: @unchecked Sendable {
     public func stop() async {
         task?.cancel()
         _ = try? await task?.value
+    }
+}
+
+/// Answers every request itself: IMDS paths are arbitrary depth, some end in "/".
+struct Handler<Context: RequestContext>: RouterMiddleware {
+    let imds: FakeIMDS
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        imds.respond(method: request.method.rawValue, path: request.uri.path,
+                     ttl: request.headers[.init("X-aws-ec2-metadata-token-ttl-seconds")!],
+                     token: request.headers[.init("X-aws-ec2-metadata-token")!])
+    }
+}
+
+extension FakeIMDS {
+    func respond(method: String, path: String, ttl: String?, token: String?) -> Response {
+        if method == "PUT" && path == "/latest/api/token" {
+            record("PUT /latest/api/token")
+            if let status = tokenStatus { return Response(status: .init(code: status)) }
+            guard ttl != nil else { return Response(status: .badRequest) }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: self.token)))
+        }
+        let hasToken = token == self.token
+        record("\(method) \(path)\(hasToken ? " token" : "")")
+        if requireToken && !hasToken { return Response(status: .unauthorized) }
+        guard method == "GET", let body = lock.withLock({ storedPaths[path] }) else { return Response(status: .notFound) }
+        return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }
