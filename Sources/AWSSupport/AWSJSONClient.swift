@@ -78,7 +78,7 @@ public struct AWSJSONClient: Sendable {
     let credentials: CredentialChain
     let http: HTTPClient
 
-    public init(options: Options, credentials: CredentialChain, http: HTTPClient = .shared) {
+    public init(options: Options, credentials: CredentialChain, http: HTTPClient = AWSHTTP.client) {
         self.options = options
         self.credentials = credentials
         self.http = http

@@ -69,7 +69,7 @@ public actor IMDSClient {
     /// Set once IMDSv2 proved unavailable (403/404/405/timeout on PUT): plain GETs from then on.
     private var useV1 = false
 
-    public init(options: Options, http: HTTPClient = .shared) {
+    public init(options: Options, http: HTTPClient = AWSHTTP.client) {
         self.options = options
         self.http = http
     }

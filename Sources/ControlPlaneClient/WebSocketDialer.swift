@@ -42,7 +42,7 @@ public struct WebSocketDialer: Sendable {
     let http: HTTPClient
     public var maxFrameSize = 4 << 20
 
-    public init(credentials: CredentialChain, region: String, logger: Logger, http: HTTPClient = .shared) {
+    public init(credentials: CredentialChain, region: String, logger: Logger, http: HTTPClient = AWSHTTP.client) {
         self.credentials = credentials
         self.region = region
         self.logger = logger

@@ -163,6 +163,43 @@ struct BotocoreOracleTests {
     }
 }
 
+extension BotocoreOracleTests {
+    @Test("A websocket upgrade signed over the Go agent's '+'-encoded URL equals botocore's signature of the same URL")
+    func upgradeMatchesBotocore() throws {
+        let goQuery = "agentHash=00000000&agentVersion=1.105.1&clusterArn=my+cluster&containerInstanceArn=arn%3Aaws%3Aecs%3Aus-west-2%3A123456789012%3Acontainer-instance%2Fdefault%2Fabc&dockerVersion=DockerVersion%3A+20.10.24&protocolVersion=2&sendCredentials=true&seqNum=1"
+        // botocore signs the query as given, so it gets the canonical (%20) spelling.
+        let botoURL = "http://127.0.0.1:8080/acs/ws?" + goQuery.replacingOccurrences(of: "+", with: "%20")
+        for token in [nil, "FQoGZXIvYXdzE//token+="] as [String?] {
+            let boto = try botocoreSign(method: "GET", url: botoURL, body: "", headers: [:], token: token)
+            let date = try #require(SigV4.parseAmzDate(boto["X-Amz-Date"] ?? ""))
+            let creds = AWSCredentials(accessKeyId: "AKIDBOTO", secretAccessKey: "botosecret/+=", sessionToken: token)
+            let ours = SigV4.signUpgrade(url: URLParts("http://127.0.0.1:8080/acs/ws?" + goQuery)!, credentials: creds, region: "us-west-2", date: date)
+            #expect(ours.first { $0.0 == "Authorization" }?.1 == boto["Authorization"])
+            #expect(ours.first { $0.0 == "X-Amz-Security-Token" }?.1 == token)
+        }
+    }
+
+    @Test("A TCS frame's header block carries botocore's signature of a GET with the envelope as body, names sorted")
+    func telemetryFrameMatchesBotocore() throws {
+        let envelope = #"{"type":"PublishMetricsRequest","message":{"metadata":{"cluster":"default","fin":true,"idle":true},"taskMetrics":[],"timestamp":1735689600.5}}"#
+        let url = "http://127.0.0.1:8080/tcs/ws?agentHash=00000000&agentVersion=1.105.1&cluster=default&containerInstance=arn%3Aci&dockerVersion=20.10.24"
+        for token in [nil, "session-token"] as [String?] {
+            let boto = try botocoreSign(method: "GET", url: url, body: envelope, headers: [:], token: token)
+            let date = try #require(SigV4.parseAmzDate(boto["X-Amz-Date"] ?? ""))
+            let creds = AWSCredentials(accessKeyId: "AKIDBOTO", secretAccessKey: "botosecret/+=", sessionToken: token)
+            // Signed on the ws:// URL the session dials; the frame is signed over its http form.
+            let frame = SigV4.signedTelemetryFrame(envelope, url: URLParts(url.replacingOccurrences(of: "http://", with: "ws://"))!, credentials: creds, region: "us-west-2", date: date)
+            let parts = frame.components(separatedBy: "\r\n\r\n")
+            #expect(parts.count == 2 && parts[1] == envelope)
+            let lines = parts[0].components(separatedBy: "\r\n")
+            let names = lines.map { $0.components(separatedBy: ": ")[0] }
+            #expect(names == (token == nil ? ["Authorization", "Host", "X-Amz-Date"] : ["Authorization", "Host", "X-Amz-Date", "X-Amz-Security-Token"]))
+            #expect(lines[0] == "Authorization: " + (boto["Authorization"] ?? "?"))
+            #expect(lines[1] == "Host: 127.0.0.1:8080")
+        }
+    }
+}
+
 extension Result where Failure == SigV4Verifier.Failure {
     var failureType: String? {
         if case .failure(let f) = self { return f.awsErrorType }
