@@ -200,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentRuntimeTests",
-            dependencies: ["AgentRuntime", "AgentTestSupport"],
+            dependencies: ["AgentRuntime", "AgentTestSupport", "ECSModel"],
             swiftSettings: testSettings
         ),
     ]

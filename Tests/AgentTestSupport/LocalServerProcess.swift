@@ -14,10 +14,10 @@ public final class LocalServerProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var logText = ""
 
-    public init(dataDirectory: String? = nil, extraArguments: [String] = []) throws {
+    public init(dataDirectory: String? = nil, port: Int = 0, extraArguments: [String] = []) throws {
         self.dataDirectory = try dataDirectory ?? TestEnvironment.temporaryDirectory("ecs-local")
         process.executableURL = URL(fileURLWithPath: TestEnvironment.productsDirectory + "/ecs-local")
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", self.dataDirectory, "--log-level", "debug"] + extraArguments
+        process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", self.dataDirectory, "--log-level", "debug"] + extraArguments
         var env = ProcessInfo.processInfo.environment
         env["ECS_LOCAL_ACCESS_KEY_ID"] = Self.accessKeyId
         env["ECS_LOCAL_SECRET_ACCESS_KEY"] = Self.secretAccessKey

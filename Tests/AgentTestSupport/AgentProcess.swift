@@ -1,0 +1,108 @@
+import Foundation
+
+/// A real `ecs-agent run` process against a control plane on loopback, with its own data
+/// directory and an empty ecs.config (the machine's /etc/ecs is never read). Instance metadata
+/// is either off (ECS_EXTERNAL) or a `FakeIMDS` on loopback: never 169.254.169.254.
+public final class AgentProcess: @unchecked Sendable {
+    public let dataDirectory: String
+    public let configFile: String
+    public var environment: [String: String]
+    private var process: Process?
+    private var output: Pipe?
+    private let lock = NSLock()
+    private var logText = ""
+    private var previousLogs = ""
+
+    public init(backend: String, cluster: String, imdsEndpoint: String? = nil, dataDirectory: String? = nil, extra: [String: String] = [:]) throws {
+        self.dataDirectory = try dataDirectory ?? TestEnvironment.temporaryDirectory("agent")
+        configFile = self.dataDirectory + "/ecs.config"
+        try "# test: settings come from the environment\n".write(toFile: configFile, atomically: true, encoding: .utf8)
+        var env: [String: String] = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": self.dataDirectory,
+            "AWS_ACCESS_KEY_ID": LocalServerProcess.accessKeyId,
+            "AWS_SECRET_ACCESS_KEY": LocalServerProcess.secretAccessKey,
+            "AWS_DEFAULT_REGION": "us-west-2",
+            "ECS_BACKEND_HOST": backend,
+            "ECS_CLUSTER": cluster,
+            "ECS_DATADIR": self.dataDirectory + "/data",
+            "DOCKER_HOST": TestEnvironment.dockerHost,
+            "ECS_LOGLEVEL": "debug",
+        ]
+        if let imdsEndpoint {
+            env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imdsEndpoint
+        } else {
+            env["ECS_EXTERNAL"] = "true"
+        }
+        environment = env.merging(extra) { _, new in new }
+    }
+
+    public var pid: Int32 { process?.processIdentifier ?? 0 }
+    public var isRunning: Bool { process?.isRunning ?? false }
+    /// This run's output.
+    public var log: String { lock.withLock { logText } }
+    /// Every run's output, for failure messages.
+    public var allLogs: String { lock.withLock { previousLogs + logText } }
+
+    public func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.productsDirectory + "/ecs-agent")
+        process.arguments = ["run", "--file", configFile, "--log", "stderr"]
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        lock.withLock {
+            previousLogs += logText
+            logText = ""
+        }
+        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                return
+            }
+            guard let self else { return }
+            self.lock.withLock { self.logText += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+        self.process = process
+        self.output = output
+    }
+
+    /// Waits until this run's log holds `text`.
+    public func waitForLog(_ text: String, timeout: Duration = .seconds(30)) async throws {
+        try await eventually(timeout: timeout, "agent log line \"\(text)\"") {
+            if log.contains(text) { return true }
+            guard isRunning else { throw FixtureError("the agent exited (\(process?.terminationStatus ?? -1)) before logging \"\(text)\":\n\(log)") }
+            return false
+        }
+    }
+
+    /// SIGTERM, then the exit status (SIGKILL after `timeout`).
+    @discardableResult
+    public func stop(timeout: Duration = .seconds(15)) async -> Int32 {
+        guard let process else { return -1 }
+        if process.isRunning { process.terminate() }
+        return await reap(process, timeout: timeout)
+    }
+
+    /// SIGKILL: the agent gets no chance to save anything.
+    public func kill9() async {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        _ = await reap(process, timeout: .seconds(5))
+    }
+
+    private func reap(_ process: Process, timeout: Duration) async -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
