@@ -137,6 +137,7 @@ let package = Package(
                 "AgentConfig", "DockerEngine", "HostSystem", "ECSModel", "AWSSupport", "StateStore", "ControlPlaneClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings

@@ -7,6 +7,7 @@ import HostSystem
 public import Logging
 import ServiceLifecycle
 import StateStore
+import UnixSignals
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -69,7 +70,8 @@ public struct AgentRunner: Sendable {
         let docker = DockerClient(endpoint: endpoint, logger: logger)
         defer { Task { try? await docker.shutdown() } }
         notifier.status("waiting for Docker")
-        guard let dockerVersion = await waitForDocker(docker) else { return .ok }
+        // Until the ServiceGroup runs, SIGTERM/SIGINT end the waits below cleanly (exit 0).
+        guard let dockerVersion = await Self.untilStopSignal({ await waitForDocker(docker) }) ?? nil else { return .ok }
 
         let credentials = CredentialChain(credentialProviders(imds: imds, external: external))
         let identity = AgentIdentity(agentVersion: AgentVersion.compatibleWith, agentHash: AgentVersion.hash, dockerVersion: dockerVersion.version,
@@ -88,7 +90,11 @@ public struct AgentRunner: Sendable {
                 api: api, store: store, settings: registrationSettings(), host: hostResources(),
                 dockerAPI: (dockerVersion.minAPIVersion ?? "1.12", dockerVersion.apiVersion),
                 identity: { await Self.identityDocument(imds) }, logger: logger)
-            registration = try await registrar.register()
+            guard let registered = try await Self.untilStopSignal({ try await registrar.register() }) else {
+                logger.notice("stopped before registration finished")
+                return .ok
+            }
+            registration = registered
         } catch is CancellationError {
             return .ok
         } catch {
@@ -120,6 +126,21 @@ public struct AgentRunner: Sendable {
         notifier.stopping()
         logger.notice("agent stopped")
         return .ok
+    }
+
+    /// Runs `body` until it returns or SIGTERM/SIGINT arrives (then nil, `body` cancelled).
+    static func untilStopSignal<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async rethrows -> T? {
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                for await _ in signals { return nil }
+                try await Task.sleep(for: .seconds(1_000_000_000))
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
     }
 
     /// Docker's version, waiting (with backoff, logged) while the daemon is not up yet.

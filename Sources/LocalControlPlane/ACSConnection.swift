@@ -14,7 +14,7 @@ import Foundation
 final class ACSConnection: ACSSessionSink, @unchecked Sendable {
     enum Outgoing: Sendable {
         case frame(String)
-        case close(String)
+        case close(ACSCloseCode, String)
     }
 
     let id = Identifiers.uuid()
@@ -26,7 +26,7 @@ final class ACSConnection: ACSSessionSink, @unchecked Sendable {
     }
 
     func send(_ frame: String) { continuation.yield(.frame(frame)) }
-    func close(reason: String) { continuation.yield(.close(reason)) }
+    func close(code: ACSCloseCode, reason: String) { continuation.yield(.close(code, reason)) }
 
     static func run(
         plane: ControlPlane, instanceArn: String, sendCredentials: Bool = false, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
@@ -59,8 +59,8 @@ final class ACSConnection: ACSSessionSink, @unchecked Sendable {
                     switch item {
                     case .frame(let text):
                         do { try await outbound.write(.text(text)) } catch { return }
-                    case .close(let reason):
-                        try? await outbound.close(.normalClosure, reason: reason)
+                    case .close(let code, let reason):
+                        try? await outbound.close(code == .policyViolation ? .policyViolation : .normalClosure, reason: reason)
                         return
                     }
                 }

@@ -11,7 +11,14 @@ import Foundation
 protocol ACSSessionSink: Sendable {
     var id: String { get }
     func send(_ frame: String)
-    func close(reason: String)
+    /// `policyViolation` carries a reason the agent acts on; `normalClosure` just reconnects it.
+    func close(code: ACSCloseCode, reason: String)
+}
+
+enum ACSCloseCode: Sendable { case normalClosure, policyViolation }
+
+extension ACSSessionSink {
+    func close(reason: String) { close(code: .normalClosure, reason: reason) }
 }
 
 extension ControlPlane {
@@ -48,6 +55,9 @@ extension ControlPlane {
     }
 
     private func attachExclusively(_ session: any ACSSessionSink, instanceArn: String, sendCredentials: Bool) async throws {
+        if inactiveInstances.contains(instanceArn) {
+            throw ACSRefusal(type: "InactiveInstanceException", message: "Container instance \(instanceArn) is inactive (deregistered).")
+        }
         guard instances[instanceArn] != nil else { throw ACSRefusal(type: "InvalidInstanceException", message: "Container instance \(instanceArn) is not registered.") }
         sessions[instanceArn]?.close(reason: "ConnectionExpired: a newer connection replaced this one")
         sessions[instanceArn] = session

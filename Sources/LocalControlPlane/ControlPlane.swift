@@ -36,6 +36,8 @@ public actor ControlPlane {
     var taskDefinitions: [String: TaskDefinition] = [:]
     var taskDefinitionTags: [String: [Tag]] = [:]
     var instances: [String: InstanceRecord] = [:]
+    /// Deregistered container instances: their agents are told InactiveInstanceException.
+    var inactiveInstances: Set<String> = []
     var tasks: [String: TaskRecord] = [:]
     var outbox: [String: OutboxEntry] = [:]
     /// One increasing counter for payload seqNum and manifest timeline (protocol.md §4.7).
@@ -76,6 +78,7 @@ public actor ControlPlane {
             instances[arn] = r
         }
         try await each(.task, TaskRecord.self) { arn, r in tasks[arn] = r }
+        try await each(.inactiveInstance, JSONValue.self) { arn, _ in inactiveInstances.insert(arn) }
         try await each(.outbox, OutboxEntry.self) { id, e in outbox[id] = e }
         sequence = try await store.counters()["sequence"] ?? 0
         logger.info("state loaded", metadata: ["clusters": "\(clusters.count)", "instances": "\(instances.count)", "tasks": "\(tasks.count)"])

@@ -29,6 +29,10 @@ extension ControlPlane {
             guard arns.resource(of: "container-instance", in: given)?.hasPrefix(clusterId + "/") == true else {
                 throw AWSError.invalidParameter("containerInstanceArn \(given) is not a container instance ARN of cluster \(clusterId).")
             }
+            // AWS keeps a deregistered instance INACTIVE; its ARN cannot come back.
+            guard !inactiveInstances.contains(given) else {
+                throw AWSError.client("Container instance \(given) is inactive: it was deregistered. Register without containerInstanceArn to join as a new instance.")
+            }
             arn = given
             existing = instances[given]
         }
@@ -120,7 +124,10 @@ extension ControlPlane {
         }
         instances[arn] = nil
         save(instance: arn)
-        sessions[arn]?.close(reason: "InactiveInstanceException: the container instance was deregistered")
+        inactiveInstances.insert(arn)
+        put(.inactiveInstance, arn, JSONValue.object([:]))
+        // A close code other than 1000/1001/1006/1011, so the agent reads the reason (protocol.md §4.2).
+        sessions[arn]?.close(code: .policyViolation, reason: #"{"InactiveInstanceException":"the container instance was deregistered"}"#)
         return .object(["containerInstance": json(shownInstance)])
     }
 

@@ -27,13 +27,14 @@ struct CredentialsTests {
         #expect(try await SharedCredentialsFileProvider(path: path, profile: "missing").load() == nil)
         #expect(try await SharedCredentialsFileProvider(path: dir + "/absent").load() == nil)
 
-        // The chain refreshes file credentials once their re-read time passes.
-        let chain = CredentialChain([SharedCredentialsFileProvider(path: path, rereadAfter: .milliseconds(100))], refreshAhead: .zero)
-        #expect(try await chain.credentials().accessKeyId == "AKID1")
+        // The chain keeps file credentials until their re-read time, then reads the file again.
+        let cached = CredentialChain([SharedCredentialsFileProvider(path: path, rereadAfter: .seconds(600))], refreshAhead: .zero)
+        let rereading = CredentialChain([SharedCredentialsFileProvider(path: path, rereadAfter: .zero)], refreshAhead: .zero)
+        #expect(try await cached.credentials().accessKeyId == "AKID1")
+        #expect(try await rereading.credentials().accessKeyId == "AKID1")
         try "[default]\naws_access_key_id=AKID3\naws_secret_access_key=secret3\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(try await chain.credentials().accessKeyId == "AKID1", "cached until the re-read time")
-        try await Task.sleep(for: .milliseconds(150))
-        #expect(try await chain.credentials().accessKeyId == "AKID3")
+        #expect(try await cached.credentials().accessKeyId == "AKID1", "cached until the re-read time")
+        #expect(try await rereading.credentials().accessKeyId == "AKID3", "re-read once the time has passed")
     }
 
     @Test("The chain tries providers in order and says what it tried when none has keys")
@@ -107,7 +108,9 @@ struct IMDSTests {
         let start = ContinuousClock.now
         let absent = IMDSClient(options: .init(endpoint: "http://127.0.0.1:9", attempts: 2))
         await #expect(throws: IMDSClient.Failure.self) { try await absent.instanceId() }
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // Refused at once, not retried until a deadline; the bound is loose because the test
+        // shares two cores with CPU-bound fuzz tests.
+        #expect(ContinuousClock.now - start < .seconds(60))
         let imds = FakeIMDS(paths: [:])
         try await imds.start()
         defer { Task { await imds.stop() } }

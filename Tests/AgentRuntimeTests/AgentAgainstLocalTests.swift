@@ -133,6 +133,29 @@ struct AgentAgainstLocalTests {
         #expect(!agent.log.contains("re-registered"), "an outage is not a reason to register again")
         #expect(agent.log.components(separatedBy: "task received but no task engine").count - 1 == 1, "the payload was not handled twice")
     }
+
+    @Test("A deregistered instance: ACS reports it inactive, TCS is dropped, and a restarted agent waits with a clear line instead of crash-looping")
+    func deregistered() async throws {
+        let server = try LocalServerProcess()
+        try await server.start()
+        let cli = AWSCLI(endpoint: server.url)
+        let agent = try AgentProcess(backend: server.url, cluster: "")
+        defer { Task { await agent.kill9(); await server.stop() } }
+        try agent.start()
+        try await agent.waitForLog("TCS connected")
+        let arn = try #require(try await Self.instance(cli, cluster: "default")["containerInstanceArn"] as? String)
+        try await cli.ecs(["deregister-container-instance", "--container-instance", arn, "--force"])
+        try await agent.waitForLog("ACS says this container instance is inactive")
+        try await agent.waitForLog("dropped because the instance is inactive")
+        #expect(await agent.stop() == 0)
+
+        try agent.start()
+        try await agent.waitForLog("the control plane says this container instance is inactive (deregistered); retrying in 3600 s")
+        try await Task.sleep(for: .seconds(1))
+        #expect(agent.isRunning, "waiting, not exiting")
+        #expect(await agent.stop() == 0, "SIGTERM during registration is a clean stop")
+        #expect(agent.log.contains("delete its data directory"))
+    }
 }
 
 extension Subprocess.Result {

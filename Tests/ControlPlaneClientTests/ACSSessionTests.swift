@@ -246,11 +246,41 @@ struct ACSSessionTests {
         let h = try ACSHarness()
         h.peer.refuse((500, #"{"type":"ServerException","message":{"message":"busy"}}"#))
         try await h.start()
-        try await Task.sleep(for: .seconds(2))
-        let attempts = await h.api.calls("DiscoverPollEndpoint").count
-        // 50 ms growing ×1.5 to a 200 ms cap (+20 %): between ~8 and ~40 attempts in 2 s.
-        #expect(attempts >= 5 && attempts <= 45, "\(attempts) attempts")
+        try await eventually(timeout: .seconds(60), "eight attempts") { await h.api.calls("DiscoverPollEndpoint").count >= 8 }
+        let times = await h.api.callTimes.filter { $0.0 == "DiscoverPollEndpoint" }.map(\.1)
+        // Each wait is at least the schedule's base: 50 ms × 1.5ⁱ, capped at 200 ms (jitter only adds).
+        for i in 1..<8 {
+            let base = min(Duration.milliseconds(200), .milliseconds(50) * pow(1.5, Double(i - 1)))
+            #expect(times[i] - times[i - 1] >= base, "wait \(i) was \(times[i] - times[i - 1]), below \(base)")
+        }
         #expect(h.session.status.lastEnd?.contains("ServerException: busy") == true)
+        await h.stop()
+    }
+
+    @Test("The read loop never waits for task work: heartbeats are answered while the engine is stuck on a payload")
+    func readLoopNotBlocked() async throws {
+        let h = try ACSHarness()
+        try await h.start(timing: fastTiming(heartbeat: .seconds(30)))
+        let c = try await h.connection(0)
+        await h.receiver.setStall(true)
+        try c.send("PayloadMessage", Self.payload("slow", seq: 1))
+        for i in 0..<5 { try c.send("HeartbeatMessage", ACSHeartbeatMessage(healthy: true, messageId: "hb-\(i)")) }
+        try await eventually("five heartbeat acks while the payload is stuck") { c.envelopes("HeartbeatAckRequest").count == 5 }
+        #expect(c.envelopes("AckRequest").isEmpty)
+        await h.receiver.setStall(false)
+        try await eventually("the payload ack once the engine is done") { c.envelopes("AckRequest").count == 1 }
+        await h.stop()
+    }
+
+    @Test("The periodic recycle closes the connection cleanly (1000) and reconnects at once")
+    func recycle() async throws {
+        let h = try ACSHarness()
+        try await h.start(timing: fastTiming(heartbeat: .seconds(30), recycle: .milliseconds(500)))
+        let c0 = try await h.connection(0)
+        let c1 = try await h.connection(1, timeout: .seconds(5))
+        try await eventually("the first connection closed") { c0.isEnded }
+        #expect(c1.query["sendCredentials"] == "false")
+        #expect(h.session.status.lastEnd?.contains("closed cleanly (close 1000") == true, "\(h.session.status.lastEnd ?? "")")
         await h.stop()
     }
 }

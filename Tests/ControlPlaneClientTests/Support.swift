@@ -9,6 +9,7 @@ import StateStore
 /// ECS API double: scripted answers per operation, every call recorded.
 actor FakeECSAPI: ECSAPI {
     var calls: [(String, JSONValue)] = []
+    var callTimes: [(String, ContinuousClock.Instant)] = []
     var endpoint = "http://127.0.0.1:9/acs/"
     var telemetryEndpoint = "http://127.0.0.1:9/tcs/"
     /// Errors to throw, in order, before answering normally (per operation).
@@ -29,6 +30,7 @@ actor FakeECSAPI: ECSAPI {
 
     private func take(_ operation: String, _ input: JSONValue) throws(AWSJSONClient.CallError) {
         calls.append((operation, input))
+        callTimes.append((operation, .now))
         if var queue = failures[operation], !queue.isEmpty {
             let e = queue.removeFirst()
             failures[operation] = queue
@@ -68,10 +70,15 @@ actor RecordingReceiver: TaskPayloadReceiver {
     var stopped: [String] = []
     var credentialChanges: [(String, String)] = []
     var refuse: [String: String] = [:]
+    /// While set, `accept` does not return: an engine stuck on slow work.
+    var stall = false
+
+    func setStall(_ value: Bool) { stall = value }
 
     func refuse(_ arn: String, reason: String) { refuse[arn] = reason }
     func accept(_ task: ACSTask) async throws {
         if let reason = refuse[task.arn ?? ""] { throw InvalidTask(reason) }
+        while stall { try await Task.sleep(for: .milliseconds(20)) }
         accepted.append(task)
         if desired[task.arn!] != "STOPPED" { desired[task.arn!] = task.desiredStatus }
     }
@@ -104,7 +111,7 @@ let testRegistration = Registration(containerInstanceArn: "arn:aws:ecs:us-west-2
 let testIdentity = AgentIdentity(agentVersion: "1.105.1", agentHash: "00000000", dockerVersion: "20.10.24", implementation: "test")
 
 /// Fast timers: a silent peer is noticed within a second.
-func fastTiming(heartbeat: Duration = .seconds(1), recycle: Duration = .seconds(3600)) -> SessionTiming {
+func fastTiming(heartbeat: Duration = .seconds(30), recycle: Duration = .seconds(3600)) -> SessionTiming {
     SessionTiming(heartbeatTimeout: heartbeat, heartbeatJitter: .zero, recycle: recycle, recycleJitter: .zero,
                   backoff: Backoff(initial: .milliseconds(50), maximum: .milliseconds(200), multiplier: 1.5, jitter: 0.2),
                   resetBackoffAfter: .seconds(60), inactiveRetry: .seconds(2))

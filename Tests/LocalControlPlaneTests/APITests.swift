@@ -108,7 +108,7 @@ struct InstanceTests {
         try await h.call("CreateCluster")
         let arn = try await h.registerInstance()
         let again = try await h.call("RegisterContainerInstance", """
-            {"containerInstanceArn":"\(arn)","totalResources":[{"name":"CPU","type":"INTEGER","integerValue":1024},{"name":"MEMORY","type":"INTEGER","integerValue":512}]}
+            {"cluster":"default","containerInstanceArn":"\(arn)","totalResources":[{"name":"CPU","type":"INTEGER","integerValue":1024},{"name":"MEMORY","type":"INTEGER","integerValue":512}]}
             """)
         #expect(again["containerInstance"]?["containerInstanceArn"]?.stringValue == arn)
         #expect(try await h.call("ListContainerInstances")["containerInstanceArns"]?.strings == [arn])
@@ -128,5 +128,32 @@ struct InstanceTests {
         #expect(listed["attributes"]?.arrayValue?.first?["value"]?.stringValue == "blue")
         try await h.call("DeregisterContainerInstance", #"{"containerInstance":"\#(arn)"}"#)
         #expect(try await h.call("ListContainerInstances")["containerInstanceArns"]?.strings == [])
+    }
+}
+
+@Suite("Deregistered container instances")
+struct InactiveInstanceTests {
+    @Test("A deregistered instance stays inactive across a restart: its ARN cannot re-register and its agent is told InactiveInstanceException")
+    func inactiveStays() async throws {
+        var h = try await Harness.make()
+        try await h.call("CreateCluster")
+        let arn = try await h.registerInstance()
+        let session = RecordingSession()
+        try await h.plane.attach(session, instanceArn: arn)
+        try await h.call("DeregisterContainerInstance", #"{"containerInstance":"\#(arn)"}"#)
+        #expect(session.closed?.contains("InactiveInstanceException") == true)
+        h = try await h.reopen()
+        let refusal = await h.error("RegisterContainerInstance", """
+            {"cluster":"default","containerInstanceArn":"\(arn)","totalResources":[{"name":"CPU","type":"INTEGER","integerValue":1024},{"name":"MEMORY","type":"INTEGER","integerValue":1024}]}
+            """)
+        #expect(refusal?.type == "ClientException")
+        #expect(refusal?.message.contains("is inactive") == true)
+        await #expect {
+            try await h.plane.attach(RecordingSession(), instanceArn: arn)
+        } throws: { error in
+            (error as? ACSRefusal)?.type == "InactiveInstanceException"
+        }
+        // A new registration (no ARN) is fine.
+        _ = try await h.registerInstance()
     }
 }

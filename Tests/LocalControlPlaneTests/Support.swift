@@ -79,7 +79,7 @@ final class RecordingSession: ACSSessionSink, @unchecked Sendable {
     private(set) var closed: String?
 
     func send(_ frame: String) { lock.withLock { frames.append(frame) } }
-    func close(reason: String) { lock.withLock { closed = reason } }
+    func close(code: ACSCloseCode, reason: String) { lock.withLock { closed = reason } }
 
     var envelopes: [ACSEnvelope] { lock.withLock { frames.compactMap(ACSEnvelope.decode) } }
     var payloads: [ACSPayloadMessage] { envelopes.filter { $0.type == "PayloadMessage" }.compactMap { try? $0.decodeMessage(ACSPayloadMessage.self) } }
