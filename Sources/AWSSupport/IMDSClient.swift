@@ -66,7 +66,8 @@ public actor IMDSClient {
     public let options: Options
     private let http: HTTPClient
     private var token: (value: String, expires: Date)?
-    /// Set once IMDSv2 proved unavailable (403/404/405/timeout on PUT): plain GETs from then on.
+    /// Set once IMDSv2 proved unavailable (403/404/405 on the token PUT): plain GETs from then
+    /// on. A token request that times out falls back for that call only.
     private var useV1 = false
 
     public init(options: Options, http: HTTPClient = AWSHTTP.client) {
@@ -127,18 +128,18 @@ public actor IMDSClient {
                 token = (body, Date() + Double(options.tokenTTLSeconds) * 0.9)
                 return body
             case 403, 404, 405:
-                return try v1Fallback(reason: "token request answered \(status)")
+                return try v1Fallback(reason: "token request answered \(status)", permanent: true)
             default:
                 throw Failure.status(path: "/latest/api/token", code: status)
             }
         } catch Failure.transport(_, let reason) {
-            return try v1Fallback(reason: reason)
+            return try v1Fallback(reason: reason, permanent: false)
         }
     }
 
-    private func v1Fallback(reason: String) throws -> String? {
+    private func v1Fallback(reason: String, permanent: Bool) throws -> String? {
         guard !options.v1Disabled else { throw Failure.transport(path: "/latest/api/token", reason: "\(reason), and IMDSv1 is disabled") }
-        useV1 = true
+        if permanent { useV1 = true }
         return nil
     }
 

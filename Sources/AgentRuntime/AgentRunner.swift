@@ -43,6 +43,9 @@ public struct AgentRunner: Sendable {
             for problem in config.errors { logger.critical("configuration error", metadata: ["problem": "\(problem)"]) }
             return .configuration
         }
+        for (key, what) in Self.notYetImplemented where config.origins[key] != nil && config.values[key] != ConfigCatalogue.byName[key]?.defaultValue {
+            logger.warning("setting has no effect in this version", metadata: ["key": "\(key)", "reason": "\(what)"])
+        }
         let external = config.bool("ECS_EXTERNAL")
         let imds = IMDSClient(options: .from(environment: environment, external: external))
         var region = config.region ?? ""
@@ -127,6 +130,14 @@ public struct AgentRunner: Sendable {
         logger.notice("agent stopped")
         return .ok
     }
+
+    /// Keys the Go agent acts on during registration that this version does not implement yet;
+    /// setting them gets a warning rather than silence.
+    static let notYetImplemented: [(String, String)] = [
+        ("ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM", "EC2 instance tags are not read; only ECS_CONTAINER_INSTANCE_TAGS are sent"),
+        ("ECS_ENABLE_SPOT_INSTANCE_DRAINING", "spot interruption notices are not watched"),
+        ("ECS_WARM_POOLS_CHECK", "the agent does not wait for the warm-pool InService state"),
+    ]
 
     /// Runs `body` until it returns or SIGTERM/SIGINT arrives (then nil, `body` cancelled).
     static func untilStopSignal<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async rethrows -> T? {

@@ -11,6 +11,7 @@ actor FakeTelemetry: TelemetrySource {
     var collections: [Double] = []
     var health: [TaskHealth] = []
     func set(metrics: [TaskMetric]) { self.metrics = metrics }
+    func set(health: [TaskHealth]) { self.health = health }
     func taskMetrics() async -> [TaskMetric] { metrics }
     func taskHealth() async -> [TaskHealth] { health }
     func instanceStatuses() async -> [InstanceStatus] {
@@ -128,6 +129,23 @@ struct TCSSessionTests {
         // Without the cap the first frame would be the first collection's; with it, at least the
         // first 15 of 30 were dropped.
         #expect(stamps[0] > tenth, "the oldest buffered frame is from before the tenth collection")
+        await h.stop()
+    }
+
+    @Test("Container health goes out as PublishHealthRequest, ten tasks per request, fin on the last")
+    func health() async throws {
+        let h = Harness()
+        let tasks = (0..<11).map { i in
+            TaskHealth(taskArn: "arn:task/\(i)", clusterArn: "default", taskDefinitionFamily: "f", taskDefinitionVersion: "1",
+                       containers: [ContainerHealth(containerName: "c", healthStatus: "HEALTHY", statusSince: 1)])
+        }
+        await h.source.set(health: tasks)
+        try await h.start()
+        try await eventually("two health frames") { (h.peer.connections(.tcs).first?.envelopes("PublishHealthRequest").count ?? 0) >= 2 }
+        let frames = h.peer.connections(.tcs)[0].envelopes("PublishHealthRequest").map(\.message)
+        #expect(frames[0]["tasks"]?.arrayValue?.count == 10 && frames[0]["metadata"]?["fin"] == false)
+        #expect(frames[1]["tasks"]?.arrayValue?.count == 1 && frames[1]["metadata"]?["fin"] == true)
+        #expect(frames[0]["tasks"]?.arrayValue?[0]["containers"]?.arrayValue?[0]["healthStatus"] == "HEALTHY")
         await h.stop()
     }
 }
