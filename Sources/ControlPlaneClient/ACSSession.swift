@@ -145,7 +145,7 @@ public final class ACSSession: Service, Sendable {
                         text = String(buffer: b)
                     }
                     guard let envelope = ACSEnvelope.decode(text) else {
-                        logger.warning("malformed ACS frame dropped", metadata: ["bytes": "\(text.utf8.count)", "start": "\(String(text.prefix(80)))"])
+                        logger.warning("malformed ACS frame dropped", metadata: ["bytes": "\(text.utf8.count)"])
                         continue
                     }
                     if envelope.type == "CloseMessage" {
