@@ -64,6 +64,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TaskEngine",
+            dependencies: ["ECSModel"],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StateStore",
             dependencies: [
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -194,6 +200,7 @@ let package = Package(
             dependencies: ["ControlPlaneClient", "StateStore", "AWSSupport", "ECSModel", "AgentTestSupport"],
             swiftSettings: testSettings
         ),
+        .testTarget(name: "TaskEngineTests", dependencies: ["TaskEngine", "ECSModel"], swiftSettings: testSettings),
         .testTarget(
             name: "StateStoreTests",
             dependencies: ["StateStore", "AgentTestSupport"],
