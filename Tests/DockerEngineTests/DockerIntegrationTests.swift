@@ -200,13 +200,17 @@ struct DockerIntegrationTests {
 final class EventCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var seen: [DockerEvent] = []
+    private var ended: String?
     private var task: Task<Void, Never>?
 
     init(_ stream: AsyncThrowingStream<DockerEvent, any Error>) {
         task = Task {
             do {
                 for try await event in stream { self.lock.withLock { self.seen.append(event) } }
-            } catch {}
+                self.lock.withLock { self.ended = "the stream finished" }
+            } catch {
+                self.lock.withLock { self.ended = "the stream failed: \(error)" }
+            }
         }
     }
 
@@ -215,9 +219,13 @@ final class EventCollector: @unchecked Sendable {
     }
 
     /// Waits until every action in `actions` has been seen for `id`; returns all its actions.
-    func waitFor(id: String, actions wanted: [String], timeout: Duration = .seconds(20)) async throws -> [String] {
+    /// The bound is generous: the test shares two cores with CPU-bound fuzz tests.
+    func waitFor(id: String, actions wanted: [String], timeout: Duration = .seconds(60)) async throws -> [String] {
         try await eventually(timeout: timeout, "events \(wanted) for \(id.prefix(12))") {
             let got = actions(for: id)
+            if let ended = lock.withLock({ ended }), !wanted.allSatisfy(got.contains) {
+                throw FixtureError("events stream ended before \(wanted) were seen (got \(got)): \(ended)")
+            }
             return wanted.allSatisfy(got.contains)
         }
         return actions(for: id)
