@@ -189,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "LocalControlPlaneTests",
             dependencies: [
-                "LocalControlPlane", "AWSSupport", "AgentTestSupport",
+                "LocalControlPlane", "AWSSupport", "AgentTestSupport", "ControlPlaneClient",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -125,12 +125,12 @@ public struct WebSocketDialer: Sendable {
 }
 
 /// Go's `url.Values.Encode`: keys sorted, RFC 3986 unreserved bytes kept, spaces as `+`.
-enum GoQuery {
-    static func encode(_ pairs: [(String, String)]) -> String {
+public enum GoQuery {
+    public static func encode(_ pairs: [(String, String)]) -> String {
         pairs.sorted { $0.0 < $1.0 }.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
     }
 
-    static func escape(_ s: String) -> String {
+    public static func escape(_ s: String) -> String {
         var out = ""
         for byte in s.utf8 {
             switch byte {

@@ -8,9 +8,8 @@ public final class AgentProcess: @unchecked Sendable {
     public let configFile: String
     public var environment: [String: String]
     private var process: Process?
-    private var output: Pipe?
+    private var output: OutputCapture?
     private let lock = NSLock()
-    private var logText = ""
     private var previousLogs = ""
 
     public init(backend: String, cluster: String, imdsEndpoint: String? = nil, dataDirectory: String? = nil, extra: [String: String] = [:]) throws {
@@ -40,31 +39,19 @@ public final class AgentProcess: @unchecked Sendable {
     public var pid: Int32 { process?.processIdentifier ?? 0 }
     public var isRunning: Bool { process?.isRunning ?? false }
     /// This run's output.
-    public var log: String { lock.withLock { logText } }
+    public var log: String { output?.output ?? "" }
     /// Every run's output, for failure messages.
-    public var allLogs: String { lock.withLock { previousLogs + logText } }
+    public var allLogs: String { lock.withLock { previousLogs } + log }
 
     public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestEnvironment.productsDirectory + "/ecs-agent")
         process.arguments = ["run", "--file", configFile, "--log", "stderr"]
         process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        lock.withLock {
-            previousLogs += logText
-            logText = ""
-        }
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                return
-            }
-            guard let self else { return }
-            self.lock.withLock { self.logText += String(decoding: data, as: UTF8.self) }
-        }
+        let output = OutputCapture()
+        output.attach(to: process)
+        let finished = log
+        lock.withLock { previousLogs += finished }
         try process.run()
         self.process = process
         self.output = output

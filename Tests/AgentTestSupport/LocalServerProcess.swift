@@ -10,9 +10,7 @@ public final class LocalServerProcess: @unchecked Sendable {
     public let dataDirectory: String
     public private(set) var url = ""
     public var port: Int { Int(url.split(separator: ":").last ?? "0") ?? 0 }
-    private let output = Pipe()
-    private let lock = NSLock()
-    private var logText = ""
+    private let output = OutputCapture()
 
     public init(dataDirectory: String? = nil, port: Int = 0, extraArguments: [String] = []) throws {
         self.dataDirectory = try dataDirectory ?? TestEnvironment.temporaryDirectory("ecs-local")
@@ -23,22 +21,11 @@ public final class LocalServerProcess: @unchecked Sendable {
         env["ECS_LOCAL_SECRET_ACCESS_KEY"] = Self.secretAccessKey
         env.removeValue(forKey: "JOURNAL_STREAM")
         process.environment = env
-        process.standardOutput = output
-        process.standardError = output
+        output.attach(to: process)
     }
 
     /// Starts the server and waits until it says where it listens.
     public func start(timeout: Duration = .seconds(20)) async throws {
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            // Empty data is end of file: stop, or the handler is called again and again.
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                return
-            }
-            guard let self else { return }
-            self.lock.withLock { self.logText += String(decoding: data, as: UTF8.self) }
-        }
         try process.run()
         try await eventually(timeout: timeout, "ecs-local to announce its address") {
             guard process.isRunning else { throw FixtureError("ecs-local exited: \(log)") }
@@ -51,7 +38,7 @@ public final class LocalServerProcess: @unchecked Sendable {
         }
     }
 
-    public var log: String { lock.withLock { logText } }
+    public var log: String { output.output }
 
     /// SIGTERM, then the exit status (SIGKILL after `timeout`).
     @discardableResult
@@ -62,7 +49,7 @@ public final class LocalServerProcess: @unchecked Sendable {
         while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        output.fileHandleForReading.readabilityHandler = nil
+        output.stop()
         return process.terminationStatus
     }
 

@@ -1,4 +1,5 @@
 import AWSSupport
+import ControlPlaneClient
 import AgentTestSupport
 import ECSModel
 import Foundation
@@ -50,7 +51,7 @@ final class ScriptedAgent: @unchecked Sendable {
         let query = [("agentHash", "a8b3e7d3"), ("agentVersion", "1.105.1"), ("clusterArn", cluster), ("containerInstanceArn", instanceArn),
                      ("dockerVersion", "DockerVersion: 20.10.24"), ("protocolVersion", "2"), ("sendCredentials", "true"), ("seqNum", "1")]
         // Go's url.Values.Encode: sorted keys, spaces as '+'.
-        components.percentEncodedQuery = query.map { "\(Self.goEscape($0.0))=\(Self.goEscape($0.1))" }.joined(separator: "&")
+        components.percentEncodedQuery = GoQuery.encode(query)
         let host = "\(components.host!):\(components.port!)"
         let request = SigV4.Request(method: "GET", path: components.percentEncodedPath, query: components.percentEncodedQuery ?? "",
                                     headers: [("Host", host)], payloadHash: SigV4.emptyPayloadHash)
@@ -118,19 +119,5 @@ final class ScriptedAgent: @unchecked Sendable {
     func waitForPayload(after count: Int = 0, timeout: Duration = .seconds(15)) async throws -> ACSPayloadMessage {
         try await eventually(timeout: timeout, "a PayloadMessage (have \(payloads.count))") { payloads.count > count }
         return payloads[count]
-    }
-
-    static func goEscape(_ s: String) -> String {
-        var out = ""
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.append(Character(Unicode.Scalar(byte)))
-            case UInt8(ascii: " "): out.append("+")
-            default: out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
     }
 }
