@@ -53,6 +53,7 @@ public final class AgentProcess: @unchecked Sendable {
         let finished = log
         lock.withLock { previousLogs += finished }
         try process.run()
+        ChildReaper.register(process.processIdentifier)
         self.process = process
         self.output = output
     }
@@ -86,6 +87,7 @@ public final class AgentProcess: @unchecked Sendable {
         while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        ChildReaper.unregister(process.processIdentifier)
         return process.terminationStatus
     }
 

@@ -27,6 +27,7 @@ public final class LocalServerProcess: @unchecked Sendable {
     /// Starts the server and waits until it says where it listens.
     public func start(timeout: Duration = .seconds(20)) async throws {
         try process.run()
+        ChildReaper.register(process.processIdentifier)
         try await eventually(timeout: timeout, "ecs-local to announce its address") {
             guard process.isRunning else { throw FixtureError("ecs-local exited: \(log)") }
             let text = log
@@ -49,6 +50,7 @@ public final class LocalServerProcess: @unchecked Sendable {
         while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        ChildReaper.unregister(process.processIdentifier)
         output.stop()
         return process.terminationStatus
     }

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Child processes a test started (ecs-local, ecs-agent) are killed when the test process
+/// exits, even if the test's own cleanup never ran (a failure, a timeout): nothing outlives
+/// the run.
+public enum ChildReaper {
+    nonisolated(unsafe) private static var pids: Set<Int32> = []
+    private static let lock = NSLock()
+    private static let installed: Void = { atexit { ChildReaper.killAll() } }()
+
+    public static func register(_ pid: Int32) {
+        _ = installed
+        lock.withLock { _ = pids.insert(pid) }
+    }
+
+    public static func unregister(_ pid: Int32) {
+        lock.withLock { _ = pids.remove(pid) }
+    }
+
+    static func killAll() {
+        for pid in lock.withLock({ pids }) { kill(pid, SIGKILL) }
+    }
+}
+
+/// Runs `body`, then `cleanup` (awaited) whether `body` threw or not.
+public func withCleanup<T>(_ body: () async throws -> T, cleanup: () async -> Void) async throws -> T {
+    do {
+        let result = try await body()
+        await cleanup()
+        return result
+    } catch {
+        await cleanup()
+        throw error
+    }
+}
