@@ -41,6 +41,7 @@ let package = Package(
         ),
 
         // Leaves ---------------------------------------------------------------------------
+        .target(name: "PosixFiles", swiftSettings: swiftSettings),
         .target(
             name: "ECSModel",
             exclude: ["README.md"],
@@ -48,14 +49,14 @@ let package = Package(
         ),
         .target(
             name: "AgentConfig",
-            dependencies: ["ECSModel"],
+            dependencies: ["ECSModel", "PosixFiles"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "AWSSupport",
             dependencies: [
-                "ECSModel",
+                "ECSModel", "PosixFiles",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -72,6 +73,7 @@ let package = Package(
         .target(
             name: "StateStore",
             dependencies: [
+                "PosixFiles",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

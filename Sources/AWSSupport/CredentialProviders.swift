@@ -3,9 +3,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#endif
+import PosixFiles
 
 /// Credentials and when they stop working (`nil`: never, as for long-term keys).
 public struct ExpiringCredentials: Sendable {
@@ -78,7 +76,7 @@ public struct SharedCredentialsFileProvider: CredentialProvider {
     }
 
     public func load() async throws -> ExpiringCredentials? {
-        guard let text = Self.read(path) else { return nil }
+        guard let text = PosixFile.read(path, limit: 1 << 20).text else { return nil }
         let sections = Self.parseINI(text)
         guard let section = sections[profile] ?? sections["profile \(profile)"] else { return nil }
         guard let key = section["aws_access_key_id"], !key.isEmpty else { return nil }
@@ -107,20 +105,6 @@ public struct SharedCredentialsFileProvider: CredentialProvider {
             sections[current, default: [:]][key] = value
         }
         return sections
-    }
-
-    static func read(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, file)
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
-            if bytes.count > 1 << 20 { return nil }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

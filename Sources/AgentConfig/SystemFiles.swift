@@ -1,37 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import PosixFiles
 
-/// Reads configuration files with plain POSIX calls: no Foundation, and a clear reason when a
-/// file cannot be read.
+/// Configuration files and kernel settings, read through `PosixFile`.
 public enum SystemFiles {
-    /// Files larger than this are refused: no configuration file is that big.
-    static let maximumSize = 4 << 20
-
     public static func read(_ path: String) -> FileRead {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            let e = errno
-            return e == ENOENT || e == ENOTDIR ? .missing : .unreadable(String(cString: strerror(e)))
+        switch PosixFile.read(path) {
+        case .contents(let text): .contents(text)
+        case .missing: .missing
+        case .unreadable(let reason): .unreadable(reason)
         }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .unreadable(String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            bytes += buffer[0..<n]
-            if bytes.count > maximumSize { return .unreadable("larger than \(maximumSize >> 20) MiB") }
-        }
-        return .contents(String(decoding: bytes, as: UTF8.self))
     }
 
     /// The kernel's ephemeral port range, the default of ECS_DYNAMIC_HOST_PORT_RANGE.

@@ -1,5 +1,6 @@
 public import Logging
 import NIOCore
+import PosixFiles
 import SQLiteNIO
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -81,7 +82,7 @@ public actor AgentStateStore {
             try await store.migrate()
             return store
         }
-        try makeDirectory(directory)
+        do { try PosixFile.makeDirectory(directory) } catch { throw Failure.io(error.description) }
         let path = directory + "/agent.db"
         do {
             return try await openFile(path, logger: logger)
@@ -175,11 +176,11 @@ public actor AgentStateStore {
         for key in Self.identityKeys.sorted() {
             if let v = try await value(key) { lines.append("\(key)=\(v)") }
         }
-        try Self.atomicWrite(backupPath, lines.joined(separator: "\n") + "\n")
+        do { try PosixFile.atomicWrite(backupPath, lines.joined(separator: "\n") + "\n") } catch { throw Failure.io(error.description) }
     }
 
     private func restoreIdentityFromBackup() async throws {
-        guard let backupPath, let text = Self.read(backupPath) else { return }
+        guard let backupPath, let text = PosixFile.read(backupPath).text else { return }
         var values: [String: String?] = [:]
         for line in text.split(separator: "\n") {
             guard let eq = line.firstIndex(of: "=") else { continue }
@@ -233,39 +234,5 @@ public actor AgentStateStore {
         guard !closed else { return }
         closed = true
         try? await connection.close()
-    }
-
-    // MARK: files
-
-    static func makeDirectory(_ path: String) throws {
-        var built = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            built += "/" + part
-            if mkdir(built, 0o700) != 0 && errno != EEXIST { throw Failure.io("cannot create \(built): \(String(cString: strerror(errno)))") }
-        }
-    }
-
-    static func atomicWrite(_ path: String, _ text: String) throws {
-        let temporary = path + ".tmp"
-        guard let file = fopen(temporary, "w") else { throw Failure.io("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        let written = fwrite(bytes, 1, bytes.count, file)
-        fflush(file)
-        fsync(fileno(file))
-        fclose(file)
-        guard written == bytes.count, rename(temporary, path) == 0 else { throw Failure.io("cannot write \(path): \(String(cString: strerror(errno)))") }
-    }
-
-    static func read(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, file)
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
