@@ -66,7 +66,7 @@ let package = Package(
         ),
         .target(
             name: "TaskEngine",
-            dependencies: ["ECSModel"],
+            dependencies: ["ECSModel", .product(name: "Logging", package: "swift-log")],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
@@ -142,7 +142,7 @@ let package = Package(
         .target(
             name: "AgentRuntime",
             dependencies: [
-                "AgentConfig", "DockerEngine", "HostSystem", "ECSModel", "AWSSupport", "StateStore", "ControlPlaneClient",
+                "AgentConfig", "DockerEngine", "HostSystem", "ECSModel", "AWSSupport", "StateStore", "ControlPlaneClient", "TaskEngine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -171,6 +171,7 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 "ECSModel",
+                "TaskEngine",
             ],
             path: "Tests/AgentTestSupport",
             swiftSettings: testSettings
@@ -202,7 +203,7 @@ let package = Package(
             dependencies: ["ControlPlaneClient", "StateStore", "AWSSupport", "ECSModel", "AgentTestSupport"],
             swiftSettings: testSettings
         ),
-        .testTarget(name: "TaskEngineTests", dependencies: ["TaskEngine", "ECSModel"], swiftSettings: testSettings),
+        .testTarget(name: "TaskEngineTests", dependencies: ["TaskEngine", "ECSModel", "AgentTestSupport"], swiftSettings: testSettings),
         .testTarget(
             name: "StateStoreTests",
             dependencies: ["StateStore", "AgentTestSupport"],

@@ -15,8 +15,8 @@ import Foundation
 #endif
 
 /// `ecs-agent run`: the composition root. Start-up order (ARCHITECTURE.md): configuration →
-/// state store → Docker → credentials → registration → state-change reporter, ACS and TCS in
-/// one ServiceGroup → READY=1 once ACS is connected. SIGTERM/SIGINT stop the group gracefully;
+/// state store → Docker → credentials → registration → state-change reporter, task engine
+/// (saved tasks reconciled with Docker), ACS and TCS in one ServiceGroup → READY=1 once ACS is connected. SIGTERM/SIGINT stop the group gracefully;
 /// tasks and the database need no "final save".
 public struct AgentRunner: Sendable {
     /// Exit statuses systemd acts on (`RestartPreventExitStatus=5`).
@@ -106,7 +106,10 @@ public struct AgentRunner: Sendable {
         }
 
         let reporter = StateChangeReporter(api: api, store: store, logger: logger)
-        let receiver = TaskEngineNotInstalled(reporter: reporter, cluster: registration.cluster, logger: logger)
+        let manager = taskManager(docker: DockerContainerRuntime(docker: docker), store: store, reporter: reporter,
+                                  settings: engineSettings(cluster: registration.cluster, region: region, containerInstanceArn: registration.containerInstanceArn),
+                                  host: hostResources())
+        let receiver = EngineReceiver(manager: manager)
         let handler = ACSMessageHandler(registration: registration, store: store, receiver: receiver, credentials: TaskCredentialsStore(),
                                         reporter: reporter, logger: logger)
         let discovery = EndpointDiscovery(api: api, containerInstanceArn: registration.containerInstanceArn, cluster: registration.cluster)
@@ -117,7 +120,7 @@ public struct AgentRunner: Sendable {
         let acs = ACSSession(registration: registration, identity: identity, discovery: discovery, dialer: dialer, handler: handler, logger: logger,
                              onConnected: { notifier.ready(status: "connected to ACS as \(arn)") },
                              onInactive: { tcs.disconnect() })
-        var services: [any Service] = [reporter, acs, tcs]
+        var services: [any Service] = [reporter, TaskEngineService(manager: manager), acs, tcs]
         if notifier.watchdogInterval != nil { services.append(WatchdogService(notifier: notifier, logger: logger)) }
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -50,6 +50,10 @@ public actor StateChangeReporter: Service {
         wake.yield()
     }
 
+    /// Changes were appended to the outbox by someone else (the task engine, in the same
+    /// transaction as its record): send them.
+    public nonisolated func changesRecorded() { wake.yield() }
+
     public nonisolated func run() async throws {
         do { try await cancelWhenGracefulShutdown { try await self.loop() } } catch is CancellationError {}
     }

@@ -49,13 +49,17 @@ public actor AgentStateStore {
         public var body: String
     }
 
-    static let schemaVersion = 1
+    static let schemaVersion = 2
     static let migrations: [[String]] = [
         [
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             "CREATE TABLE state_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, task_arn TEXT NOT NULL, body TEXT NOT NULL, recorded_at REAL NOT NULL)",
             "CREATE INDEX state_changes_task ON state_changes (task_arn, id)",
             "CREATE TABLE acs_tasks (arn TEXT PRIMARY KEY, desired_status TEXT NOT NULL, body TEXT NOT NULL, updated_at REAL NOT NULL)",
+        ],
+        [
+            // The task engine's records: statuses, Docker names and ids, ports, sent statuses.
+            "CREATE TABLE engine_tasks (arn TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at REAL NOT NULL)",
         ],
     ]
 
@@ -228,6 +232,41 @@ public actor AgentStateStore {
             guard let arn = row.column("arn")?.string, let desired = row.column("desired_status")?.string, let body = row.column("body")?.string else { return nil }
             return StoredTask(arn: arn, desiredStatus: desired, body: body)
         }
+    }
+
+    // MARK: task engine records
+
+    /// Saves the engine's record of a task and appends `changes` to the outbox in one
+    /// transaction: a change is in the outbox exactly when the record that says it was
+    /// reported is on disk.
+    public func saveEngineTask(arn: String, body: String, changes: [String]) async throws {
+        try await transaction {
+            let now = Date().timeIntervalSince1970
+            _ = try await connection.query(
+                "INSERT INTO engine_tasks (arn, body, updated_at) VALUES (?, ?, ?) ON CONFLICT(arn) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                [.text(arn), .text(body), .float(now)])
+            for change in changes {
+                _ = try await connection.query("INSERT INTO state_changes (task_arn, body, recorded_at) VALUES (?, ?, ?)", [.text(arn), .text(change), .float(now)])
+            }
+        }
+    }
+
+    /// Forgets a cleaned-up task: its engine record and the payload ACS sent.
+    public func deleteEngineTask(arn: String) async throws {
+        try await transaction {
+            _ = try await connection.query("DELETE FROM engine_tasks WHERE arn = ?", [.text(arn)])
+            _ = try await connection.query("DELETE FROM acs_tasks WHERE arn = ?", [.text(arn)])
+        }
+    }
+
+    /// Every engine record (JSON text), oldest first.
+    public func engineTasks() async throws -> [String] {
+        try await connection.query("SELECT body FROM engine_tasks ORDER BY rowid", []).compactMap { $0.column("body")?.string }
+    }
+
+    /// How many changes for `taskArn` wait in the outbox.
+    public func pendingStateChangeCount(taskArn: String) async throws -> Int {
+        try await connection.query("SELECT COUNT(*) AS n FROM state_changes WHERE task_arn = ?", [.text(taskArn)]).first?.column("n")?.integer ?? 0
     }
 
     public func close() async {

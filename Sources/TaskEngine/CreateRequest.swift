@@ -8,7 +8,7 @@ public struct CreateRequestError: Error, Sendable, Equatable, CustomStringConver
 }
 
 /// A host port chosen for a container port (static from the payload, or dynamic).
-public struct PortBinding: Sendable, Hashable {
+public struct PortBinding: Sendable, Hashable, Codable {
     public var containerPort: UInt16
     public var hostPort: UInt16
     public var proto: PortProtocol

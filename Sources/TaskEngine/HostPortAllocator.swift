@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-public enum PortProtocol: String, Sendable, Hashable, CaseIterable {
+public enum PortProtocol: String, Sendable, Hashable, CaseIterable, Codable {
     case tcp, udp
 }
 

@@ -15,7 +15,7 @@ public struct ContainerState: Sendable, Hashable {
     /// A Docker call toward this status is in flight.
     public var applying: ContainerStatus?
 
-    public enum Health: String, Sendable, Hashable { case unknown = "UNKNOWN", healthy = "HEALTHY", unhealthy = "UNHEALTHY" }
+    public enum Health: String, Sendable, Hashable, Codable { case unknown = "UNKNOWN", healthy = "HEALTHY", unhealthy = "UNHEALTHY" }
 
     public init(name: String, essential: Bool = true, steady: ContainerStatus = .running, known: ContainerStatus = .none,
                 desired: ContainerStatus = .running, exitCode: Int? = nil, health: Health = .unknown, hasHealthCheck: Bool = false,

@@ -1,0 +1,92 @@
+import AgentConfig
+import ControlPlaneClient
+import ECSModel
+import Logging
+import ServiceLifecycle
+import StateStore
+import TaskEngine
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The engine's `EngineStore` on the agent's SQLite store; recorded changes wake the reporter.
+struct EngineStateStore: EngineStore {
+    let store: AgentStateStore
+    let reporter: StateChangeReporter
+
+    func save(_ record: TaskRecord, changes: [TaskStateChangeRequest]) async throws {
+        try await store.saveEngineTask(arn: record.arn, body: try JSONValue.encode(record).jsonText,
+                                       changes: try changes.map { try JSONValue.encode($0).jsonText })
+        if !changes.isEmpty { reporter.changesRecorded() }
+    }
+
+    func delete(taskArn: String) async throws { try await store.deleteEngineTask(arn: taskArn) }
+
+    func loadAll() async throws -> [TaskRecord] {
+        try await store.engineTasks().compactMap { text in
+            guard let value = JSONValue.parse(text) else { return nil }
+            return try? value.decode(TaskRecord.self)
+        }
+    }
+
+    func allDelivered(taskArn: String) async -> Bool {
+        ((try? await store.pendingStateChangeCount(taskArn: taskArn)) ?? 1) == 0
+    }
+}
+
+/// ACS's `TaskPayloadReceiver`, answered by the task engine.
+struct EngineReceiver: TaskPayloadReceiver {
+    let manager: TaskManager
+
+    func accept(_ task: ACSTask) async throws { try await manager.accept(task) }
+    func desiredRunningTaskArns() async -> [String] { await manager.desiredRunningTaskArns() }
+    func knows(taskArn: String) async -> Bool { await manager.knows(taskArn: taskArn) }
+    func credentialsChanged(taskArn: String, roleType: TaskCredentialsStore.RoleType, credentialsId: String) async {}
+    func stop(taskArns: [String]) async { await manager.stop(taskArns: taskArns) }
+}
+
+/// The engine as one Service of the agent's ServiceGroup. On graceful shutdown the engine
+/// stops following Docker; the tasks' containers keep running and are re-adopted at the next start.
+struct TaskEngineService: Service {
+    let manager: TaskManager
+
+    func run() async throws {
+        do { try await cancelWhenGracefulShutdown { try await manager.run() } } catch is CancellationError {}
+    }
+}
+
+extension AgentRunner {
+    /// The engine's settings from ecs.config (config.md) and the registration.
+    func engineSettings(cluster: String, region: String, containerInstanceArn: String) -> EngineSettings {
+        var s = EngineSettings(cluster: cluster, region: region, instanceLabel: String(containerInstanceArn.split(separator: "/").last ?? ""))
+        s.stopTimeout = config.containerStopTimeout
+        s.cleanupWait = config.duration("ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION")
+        s.privilegedDisabled = config.bool("ECS_DISABLE_PRIVILEGED")
+        if let type = config.string("ECS_ENGINE_AUTH_TYPE"), let data = config.string("ECS_ENGINE_AUTH_DATA") {
+            s.login = { image in
+                RegistryAuth.login(forImage: image, type: type, data: data).map {
+                    RegistryLogin(username: $0.username, password: $0.password, serverAddress: $0.serverAddress)
+                }
+            }
+        }
+        return s
+    }
+
+    func taskManager(docker: DockerContainerRuntime, store: AgentStateStore, reporter: StateChangeReporter, settings: EngineSettings,
+                     host: HostResources) -> TaskManager {
+        let range = config.dynamicHostPortRange
+        let reservedTCP = Set(config.ports("ECS_RESERVED_PORTS")), reservedUDP = Set(config.ports("ECS_RESERVED_PORTS_UDP"))
+        let allocator = HostPortAllocator(range: range.start...range.end, reservedTCP: reservedTCP, reservedUDP: reservedUDP)
+        let capacity = ResourceDemand(cpu: host.cpuCount * 1024, memoryMiB: max(0, host.memoryMiB - config.int("ECS_RESERVED_MEMORY")),
+                                      tcpPorts: reservedTCP, udpPorts: reservedUDP)
+        let behavior = PullBehavior(rawValue: config.string("ECS_IMAGE_PULL_BEHAVIOR") ?? "default") ?? .default
+        let services = EngineServices(
+            settings: settings, runtime: docker, store: EngineStateStore(store: store, reporter: reporter),
+            admission: AdmissionQueue(capacity: capacity), ports: PortLedger(allocator: allocator),
+            puller: ImagePuller(runtime: docker, behavior: behavior, logger: logger), logger: logger,
+            now: { Date().timeIntervalSince1970 })
+        return TaskManager(services: services)
+    }
+}

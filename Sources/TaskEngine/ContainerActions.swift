@@ -1,0 +1,119 @@
+import ECSModel
+
+/// Everything one Docker step needs, copied out of the task actor so the call runs without
+/// holding it (the actor keeps handling events while Docker works).
+struct ActionInput: Sendable {
+    var action: ContainerAction
+    var task: ACSTask
+    var container: ACSContainer
+    var record: ContainerRecord
+    var binds: Result<[String], VolumeError>
+    var volumes: [VolumePlan.Source]
+    var dockerNames: [String: String]
+    var stopTimeout: Duration
+    var services: EngineServices
+}
+
+extension ManagedTask {
+    func actionInput(_ action: PlannedAction) -> ActionInput {
+        let i = record.index(of: action.container)!
+        let acs = record.task.containers![i]
+        let binds: Result<[String], VolumeError>
+        if let volumes { binds = Result { () throws(VolumeError) in try volumes.binds(for: acs) } } else { binds = .success([]) }
+        let used = Set((acs.mountPoints ?? []).compactMap(\.sourceVolume))
+        let sources = (volumes?.volumes ?? [:]).filter { used.contains($0.key) }.sorted { $0.key < $1.key }.map(\.value)
+        var names: [String: String] = [:]
+        for c in record.containers { names[c.name] = c.dockerName }
+        return ActionInput(action: action.action, task: record.task, container: acs, record: record.containers[i], binds: binds,
+                           volumes: sources, dockerNames: names, stopTimeout: stopTimeout(of: acs.name ?? ""), services: services)
+    }
+
+    static func perform(_ input: ActionInput) async -> ActionResult {
+        let runtime = input.services.runtime
+        let c = input.record
+        switch input.action {
+        case .pull:
+            let image = input.container.image ?? ""
+            let started = input.services.now()
+            do {
+                let outcome = try await input.services.puller.ensure(image, login: input.services.settings.login(image))
+                return .pulled(outcome, startedAt: started, stoppedAt: input.services.now())
+            } catch let error as ImagePullError {
+                return .failed(reason: error.reason, stopTask: true)
+            } catch {
+                return .failed(reason: "CannotPullContainerError: \(error)", stopTask: true)
+            }
+        case .create:
+            do {
+                return .created(id: try await create(input))
+            } catch let error as CreateRequestError {
+                return .failed(reason: error.reason, stopTask: false)
+            } catch let error as VolumeError {
+                return .failed(reason: error.description, stopTask: false)
+            } catch {
+                return .failed(reason: "CannotCreateContainerError: \(error)", stopTask: false)
+            }
+        case .start:
+            guard let id = c.dockerID else { return .failed(reason: "CannotStartContainerError: the container was never created", stopTask: false) }
+            do {
+                try await runtime.startContainer(id)
+            } catch {
+                return .failed(reason: "CannotStartContainerError: \(error)", stopTask: false)
+            }
+            return .started(try? await runtime.inspectContainer(id))
+        case .stop:
+            guard let id = c.dockerID else { return .stopped(nil) }
+            do {
+                try await runtime.stopContainer(id, timeout: input.stopTimeout)
+            } catch {
+                guard await runtime.isAlive() else {
+                    // Docker does not answer: the container may still run; try again shortly.
+                    try? await Task.sleep(for: .seconds(1))
+                    return .retryStop(reason: "\(error)")
+                }
+                return .failed(reason: "CannotStopContainerError: \(error)", stopTask: false)
+            }
+            return .stopped(try? await runtime.inspectContainer(id))
+        }
+    }
+
+    /// Volumes first (task scope made, shared scope checked or auto-provisioned), then the
+    /// create call under the name recorded beforehand; a name already taken means a create
+    /// that happened before a crash: that container is adopted.
+    private static func create(_ input: ActionInput) async throws -> String {
+        let runtime = input.services.runtime
+        let settings = input.services.settings
+        for source in input.volumes {
+            switch source {
+            case .bind:
+                continue
+            case .task(let name, let driver, let options, let labels):
+                if try await !runtime.volumeExists(name) {
+                    try await runtime.createVolume(name: name, driver: driver, options: options,
+                                                   labels: labels.merging([EngineSettings.instanceLabelKey: settings.instanceLabel]) { a, _ in a })
+                }
+            case .shared(let name, let autoprovision, let driver, let options, let labels):
+                if try await !runtime.volumeExists(name) {
+                    guard autoprovision else {
+                        throw VolumeError("CannotCreateContainerError: shared volume \(name) does not exist and autoprovision is off")
+                    }
+                    try await runtime.createVolume(name: name, driver: driver, options: options, labels: labels)
+                }
+            }
+        }
+        var context = CreateContext(cluster: settings.cluster, region: settings.region)
+        context.ports = input.record.ports
+        context.binds = try input.binds.get()
+        context.dockerNames = input.dockerNames
+        context.privilegedDisabled = settings.privilegedDisabled
+        context.extraLabels = [EngineSettings.instanceLabelKey: settings.instanceLabel]
+        context.imageEnvironment = (try? await runtime.imageEnvironment(input.container.image ?? "")) ?? []
+        let body = try CreateRequest.body(task: input.task, container: input.container, context: context)
+        do {
+            return try await runtime.createContainer(name: input.record.dockerName, body: body)
+        } catch RuntimeError.conflict {
+            guard let existing = try await runtime.inspectContainer(input.record.dockerName) else { throw RuntimeError.conflict(input.record.dockerName) }
+            return existing.id
+        }
+    }
+}

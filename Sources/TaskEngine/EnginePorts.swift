@@ -1,0 +1,103 @@
+public import ECSModel
+
+/// A container as the runtime reports it (Docker inspect or list, reduced to what the engine uses).
+public struct RuntimeContainer: Sendable, Equatable {
+    public enum State: String, Sendable { case created, running, paused, restarting, removing, exited, dead }
+
+    public var id: String
+    public var name: String
+    public var labels: [String: String]
+    public var state: State
+    public var exitCode: Int?
+    public var oomKilled: Bool
+    /// Seconds since the epoch; nil when never started.
+    public var startedAt: Double?
+    public var health: ContainerState.Health
+    /// `NetworkSettings.Ports`, keyed `"<port>/<proto>"`.
+    public var ports: [String: [NetworkBindings.Published]]
+    public var imageID: String?
+
+    public init(id: String, name: String, labels: [String: String] = [:], state: State, exitCode: Int? = nil, oomKilled: Bool = false,
+                startedAt: Double? = nil, health: ContainerState.Health = .unknown, ports: [String: [NetworkBindings.Published]] = [:],
+                imageID: String? = nil) {
+        self.id = id
+        self.name = name
+        self.labels = labels
+        self.state = state
+        self.exitCode = exitCode
+        self.oomKilled = oomKilled
+        self.startedAt = startedAt
+        self.health = health
+        self.ports = ports
+        self.imageID = imageID
+    }
+}
+
+/// A container event from the runtime's event stream.
+public struct RuntimeEvent: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case created, started, died(exitCode: Int?), healthy, unhealthy, destroyed
+    }
+    public var containerID: String
+    public var kind: Kind
+    /// The container's labels, as the event carries them (task ARN and container name).
+    public var labels: [String: String]
+
+    public init(containerID: String, kind: Kind, labels: [String: String]) {
+        self.containerID = containerID
+        self.kind = kind
+        self.labels = labels
+    }
+}
+
+/// What an image pull needs besides the reference.
+public struct RegistryLogin: Sendable, Equatable {
+    public var username: String
+    public var password: String
+    public var serverAddress: String
+    public init(username: String, password: String, serverAddress: String) {
+        self.username = username
+        self.password = password
+        self.serverAddress = serverAddress
+    }
+}
+
+/// The engine's only way to the container runtime (Docker in production, a fake in unit
+/// tests). Every call has its own deadline in the implementation.
+public protocol ContainerRuntime: Sendable {
+    func pullImage(_ reference: String, login: RegistryLogin?) async throws
+    /// The image's environment variable names, or nil when the image is not present.
+    func imageEnvironment(_ reference: String) async throws -> Set<String>?
+    /// Creates a container; returns its id. A name already taken is `RuntimeError.conflict`.
+    func createContainer(name: String, body: JSONValue) async throws -> String
+    func startContainer(_ id: String) async throws
+    func stopContainer(_ id: String, timeout: Duration) async throws
+    /// nil when no container has this id or name.
+    func inspectContainer(_ idOrName: String) async throws -> RuntimeContainer?
+    func removeContainer(_ id: String, force: Bool) async throws
+    /// Containers carrying `label=value`, running or not.
+    func listContainers(label: String, value: String) async throws -> [RuntimeContainer]
+    func createVolume(name: String, driver: String, options: [String: String], labels: [String: String]) async throws
+    func volumeExists(_ name: String) async throws -> Bool
+    func removeVolume(_ name: String) async throws
+    /// Container events for as long as the caller iterates; `onResume` runs after the stream
+    /// reconnected (the runtime may have changed while it was away).
+    func events(onResume: @escaping @Sendable () -> Void) -> AsyncThrowingStream<RuntimeEvent, any Error>
+    /// Whether the runtime answers at all (a failed stop is treated differently when it does).
+    func isAlive() async -> Bool
+}
+
+public enum RuntimeError: Error, Sendable, Equatable {
+    case conflict(String)
+}
+
+/// Where the engine keeps its task records and hands state changes to the control plane.
+/// `save` with changes is one transaction: a change is recorded exactly when the record that
+/// says it was sent is.
+public protocol EngineStore: Sendable {
+    func save(_ record: TaskRecord, changes: [TaskStateChangeRequest]) async throws
+    func delete(taskArn: String) async throws
+    func loadAll() async throws -> [TaskRecord]
+    /// Whether every change recorded for the task has been accepted by the control plane.
+    func allDelivered(taskArn: String) async -> Bool
+}

@@ -1,0 +1,99 @@
+public import Logging
+
+/// ECS_IMAGE_PULL_BEHAVIOR (engine.md §6.2).
+public enum PullBehavior: String, Sendable, CaseIterable {
+    case `default`, always, once, preferCached = "prefer-cached"
+}
+
+public struct ImagePullError: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
+}
+
+/// Pulls images for containers: one pull per image at a time however many containers want it
+/// (later callers wait for the pull in flight), at most `maximumConcurrent` different images at
+/// once, and the pull behaviour's rules on when to pull and what a failure means.
+public actor ImagePuller {
+    public enum Outcome: Sendable, Equatable {
+        case pulled
+        /// The behaviour said no pull was needed.
+        case cached
+        /// The pull failed and the behaviour says carry on with whatever is cached.
+        case failedContinuing(String)
+    }
+
+    let runtime: any ContainerRuntime
+    let behavior: PullBehavior
+    let maximumConcurrent: Int
+    let logger: Logger
+    private var inFlight: [String: Task<Void, any Error>] = [:]
+    /// Images pulled successfully by this agent (for `once`).
+    private var pulledOnce: Set<String> = []
+    private var running = 0
+    private var slotWaiters: [CheckedContinuation<Void, Never>] = []
+
+    public init(runtime: any ContainerRuntime, behavior: PullBehavior, maximumConcurrent: Int = 4, logger: Logger) {
+        self.runtime = runtime
+        self.behavior = behavior
+        self.maximumConcurrent = max(1, maximumConcurrent)
+        self.logger = logger
+    }
+
+    /// Makes `image` available as the behaviour requires. Throws `ImagePullError` when the
+    /// behaviour (always, once) makes a failed pull stop the task.
+    public func ensure(_ image: String, login: RegistryLogin?) async throws -> Outcome {
+        switch behavior {
+        case .preferCached:
+            if (try? await runtime.imageEnvironment(image)) != nil { return .cached }
+        case .once:
+            if pulledOnce.contains(image) { return .cached }
+        case .default, .always:
+            break
+        }
+        do {
+            try await pull(image, login: login)
+            pulledOnce.insert(image)
+            return .pulled
+        } catch {
+            let reason = "CannotPullContainerError: \(error)"
+            switch behavior {
+            case .always, .once:
+                throw ImagePullError(reason: reason)
+            case .default, .preferCached:
+                logger.warning("image pull failed; using the cached image if there is one", metadata: ["image": "\(image)", "error": "\(error)"])
+                return .failedContinuing(reason)
+            }
+        }
+    }
+
+    private func pull(_ image: String, login: RegistryLogin?) async throws {
+        if let existing = inFlight[image] {
+            try await existing.value
+            return
+        }
+        let task = Task {
+            await self.acquireSlot()
+            defer { self.releaseSlot() }
+            try await self.runtime.pullImage(image, login: login)
+        }
+        inFlight[image] = task
+        defer { inFlight[image] = nil }
+        try await task.value
+    }
+
+    private func acquireSlot() async {
+        if running < maximumConcurrent {
+            running += 1
+            return
+        }
+        await withCheckedContinuation { slotWaiters.append($0) }
+    }
+
+    private func releaseSlot() {
+        if slotWaiters.isEmpty {
+            running -= 1
+        } else {
+            slotWaiters.removeFirst().resume()
+        }
+    }
+}

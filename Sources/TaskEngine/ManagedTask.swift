@@ -1,0 +1,375 @@
+import ECSModel
+import Logging
+
+/// One task's actor (engine.md §3.3): the only place its record changes. Everything that
+/// happens to the task arrives as a message (desired status, Docker events, results of the
+/// Docker calls it started, timers); after each, it plans a step, saves the record with the
+/// state change it implies in one transaction, and then starts the step's Docker calls.
+actor ManagedTask {
+    enum Message: Sendable {
+        case desired(TaskStatus)
+        case event(RuntimeEvent)
+        case admitted
+        case admissionRefused(String)
+        case finished(container: String, ActionResult)
+        /// Inspect every container again (after a Docker reconnect or at start-up).
+        case reinspect
+        case inspected(container: String, RuntimeContainer?)
+        case tick
+        case cleanupDue
+    }
+
+    enum ActionResult: Sendable {
+        case pulled(ImagePuller.Outcome, startedAt: Double, stoppedAt: Double)
+        case created(id: String)
+        case started(RuntimeContainer?)
+        case stopped(RuntimeContainer?)
+        /// The call failed; `stopTask` when the failure ends the whole task (pull under always/once).
+        case failed(reason: String, stopTask: Bool)
+        /// A stop failed while Docker did not answer: the container keeps its status and the
+        /// stop is planned again.
+        case retryStop(reason: String)
+    }
+
+    private(set) var record: TaskRecord
+    let graph: DependencyGraph?
+    let volumes: VolumePlan?
+    let services: EngineServices
+    let logger: Logger
+    private var inFlight: [String: ContainerStatus] = [:]
+    private var tickScheduled = false
+    private var admission: Task<Void, Never>?
+    private var resourcesReleased = false
+    private var cleanupScheduled = false
+    private(set) var cleanedUp = false
+    private let inbox: AsyncStream<Message>
+    private let post: AsyncStream<Message>.Continuation
+
+    init(record: TaskRecord, services: EngineServices) {
+        var record = record
+        var logger = services.logger
+        logger[metadataKey: "taskArn"] = "\(record.arn)"
+        self.logger = logger
+        self.services = services
+        // A task whose graph or volumes cannot work is stopped before anything is created.
+        var problem: String?
+        do { graph = try DependencyGraph(containers: record.task.containers ?? []) } catch {
+            graph = nil
+            problem = error.description
+        }
+        do {
+            let suffix = record.volumeSuffix
+            volumes = try VolumePlan(task: record.task, suffix: { suffix })
+        } catch {
+            volumes = nil
+            problem = problem ?? "CannotCreateContainerError: \(error.description)"
+        }
+        if let problem, record.known < .stopped {
+            record.desired = .stopped
+            record.reason = record.reason ?? problem
+            for i in record.containers.indices where record.containers[i].known < .running {
+                record.containers[i].reason = record.containers[i].reason ?? problem
+            }
+        }
+        self.record = record
+        (inbox, post) = AsyncStream.makeStream(of: Message.self)
+    }
+
+    nonisolated func send(_ message: Message) { post.yield(message) }
+
+    /// Runs the task until it is cleaned up (or the engine shuts down).
+    func run() async {
+        if !record.admitted && record.desired < .stopped && record.known < .stopped {
+            let (arn, demand, queue, post) = (record.arn, ResourceDemand(task: record.task), services.admission, post)
+            admission = Task {
+                do {
+                    try await queue.admit(arn, demand)
+                    post.yield(.admitted)
+                } catch is CancellationError {
+                } catch {
+                    post.yield(.admissionRefused("\(error)"))
+                }
+            }
+        }
+        await withDiscardingTaskGroup { group in
+            await progress(&group)
+            for await message in inbox {
+                await handle(message, &group)
+                if cleanedUp { break }
+                await progress(&group)
+            }
+            group.cancelAll()
+        }
+        admission?.cancel()
+    }
+
+    // MARK: messages
+
+    private func handle(_ message: Message, _ group: inout DiscardingTaskGroup) async {
+        let now = services.now()
+        switch message {
+        case .desired(let status):
+            guard let raised = TaskStatusRules.raise(record.desired, to: status) else { return }
+            record.desired = raised
+            if raised == .stopped { admission?.cancel() }
+        case .admitted:
+            record.admitted = true
+        case .admissionRefused(let reason):
+            record.desired = .stopped
+            record.reason = record.reason ?? "ResourceInitializationError: \(reason)"
+        case .finished(let name, let result):
+            let target = inFlight.removeValue(forKey: name)
+            apply(result, to: name, target: target, now: now)
+        case .event(let event):
+            apply(event, now: now)
+        case .reinspect:
+            for c in record.containers {
+                guard let id = c.dockerID ?? (c.known < .created ? c.dockerName : nil) else { continue }
+                let (runtime, name) = (services.runtime, c.name)
+                group.addTask { [post] in
+                    let seen = try? await runtime.inspectContainer(id)
+                    post.yield(.inspected(container: name, seen))
+                }
+            }
+        case .inspected(let name, let seen):
+            reconcile(name, with: seen, now: now)
+        case .tick:
+            tickScheduled = false
+        case .cleanupDue:
+            await cleanUp()
+        }
+    }
+
+    private func apply(_ result: ActionResult, to name: String, target: ContainerStatus?, now: Double) {
+        guard let i = record.index(of: name) else { return }
+        switch result {
+        case .pulled(let outcome, let started, let stopped):
+            record.pullStartedAt = min(record.pullStartedAt ?? started, started)
+            record.pullStoppedAt = max(record.pullStoppedAt ?? stopped, stopped)
+            if case .failedContinuing(let reason) = outcome { logger.notice("continuing without a fresh image", metadata: ["container": "\(name)", "reason": "\(reason)"]) }
+            raise(i, to: .pulled)
+        case .created(let id):
+            record.containers[i].dockerID = id
+            raise(i, to: .created)
+        case .started(let seen):
+            raise(i, to: .running)
+            if let seen { adopt(i, seen, now: now) }
+            record.containers[i].startedAt = record.containers[i].startedAt ?? now
+        case .stopped(let seen):
+            if let seen { adopt(i, seen, now: now) }
+            raise(i, to: .stopped)
+        case .retryStop(let reason):
+            logger.warning("stop failed and Docker does not answer; trying again", metadata: ["container": "\(name)", "reason": "\(reason)"])
+        case .failed(let reason, let stopTask):
+            logger.warning("container step failed", metadata: ["container": "\(name)", "step": "\(target?.wire ?? "")", "reason": "\(reason)"])
+            record.containers[i].reason = record.containers[i].reason ?? reason
+            if target == .stopped {
+                // Docker answers but would not stop it: take it as stopped (engine.md §3.4).
+                raise(i, to: .stopped)
+            } else {
+                record.containers[i].desired = .stopped
+            }
+            if stopTask {
+                record.desired = .stopped
+                record.reason = record.reason ?? reason
+            }
+        }
+    }
+
+    private func apply(_ event: RuntimeEvent, now: Double) {
+        guard let i = record.containers.firstIndex(where: { $0.dockerID == event.containerID })
+            ?? record.index(of: event.labels["com.amazonaws.ecs.container-name"] ?? "") else { return }
+        if record.containers[i].dockerID == nil { record.containers[i].dockerID = event.containerID }
+        let c = record.containers[i]
+        switch event.kind {
+        case .created:
+            raise(i, to: .created)
+        case .started:
+            if c.known == .stopped {
+                // Came back after it stopped: stop it again, once per container.
+                if !c.restoppedOnce {
+                    record.containers[i].restoppedOnce = true
+                    restop(c)
+                }
+                return
+            }
+            raise(i, to: .running)
+            record.containers[i].startedAt = c.startedAt ?? now
+        case .died(let code):
+            if c.known < .stopped { record.containers[i].exitCode = code ?? c.exitCode }
+            raise(i, to: .stopped)
+        case .healthy:
+            record.containers[i].health = .healthy
+        case .unhealthy:
+            record.containers[i].health = .unhealthy
+        case .destroyed:
+            if c.known < .stopped {
+                record.containers[i].reason = c.reason ?? "ContainerVanishedError: the container was removed outside the agent"
+                raise(i, to: .stopped)
+            }
+        }
+    }
+
+    /// Docker's view after an inspect: raise the known status to it, never lower; a container
+    /// that is gone is STOPPED (unless it was never created).
+    private func reconcile(_ name: String, with seen: RuntimeContainer?, now: Double) {
+        guard let i = record.index(of: name), inFlight[name] == nil else { return }
+        guard let seen else {
+            if record.containers[i].dockerID != nil && record.containers[i].known < .stopped {
+                record.containers[i].reason = record.containers[i].reason ?? "ContainerVanishedError: No container matching saved ID found"
+                raise(i, to: .stopped)
+            }
+            return
+        }
+        record.containers[i].dockerID = seen.id
+        adopt(i, seen, now: now)
+        switch seen.state {
+        case .running, .paused, .restarting: raise(i, to: .running)
+        case .created: raise(i, to: .created)
+        case .exited, .dead, .removing: raise(i, to: seen.startedAt == nil ? .created : .stopped)
+        }
+        if seen.state == .created && record.containers[i].desired == .stopped { raise(i, to: .stopped) }
+    }
+
+    private func adopt(_ i: Int, _ seen: RuntimeContainer, now: Double) {
+        if seen.state != .running && seen.state != .created {
+            record.containers[i].exitCode = seen.exitCode ?? record.containers[i].exitCode
+            if seen.oomKilled { record.containers[i].reason = record.containers[i].reason ?? "OutOfMemoryError: Container killed due to memory usage" }
+        }
+        if seen.health != .unknown { record.containers[i].health = seen.health }
+        if let started = seen.startedAt { record.containers[i].startedAt = started }
+        let mappings = record.task.containers?[i].portMappings ?? []
+        if !seen.ports.isEmpty, let bindings = try? NetworkBindings.from(seen.ports, mappings: mappings) { record.containers[i].bindings = bindings }
+    }
+
+    private func raise(_ i: Int, to status: ContainerStatus) {
+        if status > record.containers[i].known { record.containers[i].known = status }
+    }
+
+    private func restop(_ c: ContainerRecord) {
+        guard let id = c.dockerID else { return }
+        let (runtime, timeout) = (services.runtime, stopTimeout(of: c.name))
+        logger.notice("container started again after it stopped; stopping it once more", metadata: ["container": "\(c.name)"])
+        Task { try? await runtime.stopContainer(id, timeout: timeout) }
+    }
+
+    // MARK: progress
+
+    private func progress(_ group: inout DiscardingTaskGroup) async {
+        if cleanedUp { return }
+        let now = services.now()
+        var step = TaskStep()
+        if let graph, record.admitted || record.desired == .stopped || record.known == .stopped {
+            step = TaskPlanner.step(&record, graph: graph, inFlight: inFlight, now: now)
+        } else if graph == nil {
+            // An invalid graph: nothing may start; every container is stopped without a Docker call.
+            for i in record.containers.indices where record.containers[i].known < .stopped && inFlight[record.containers[i].name] == nil {
+                record.containers[i].desired = .stopped
+                record.containers[i].known = .stopped
+            }
+            if record.containers.allSatisfy({ $0.known == .stopped }) && record.known < .stopped {
+                record.known = .stopped
+                record.knownAt = now
+                record.executionStoppedAt = now
+            }
+        }
+        // Ports are chosen before the record is saved, so the saved record names them.
+        var actions: [PlannedAction] = []
+        for action in step.actions {
+            if action.action == .create, let i = record.index(of: action.container), record.containers[i].ports.isEmpty,
+               let acs = record.task.containers?[i], !(acs.portMappings ?? []).isEmpty {
+                do {
+                    record.containers[i].ports = try await services.ports.assign(task: record.arn, networkMode: record.task.networkMode, container: acs)
+                } catch {
+                    record.containers[i].desired = .stopped
+                    record.containers[i].reason = "CannotCreateContainerError: \(error.description)"
+                    continue
+                }
+            }
+            actions.append(action)
+        }
+        let change = TaskPlanner.stateChange(&record, cluster: services.settings.cluster)
+        do {
+            try await services.store.save(record, changes: change.map { [$0] } ?? [])
+        } catch {
+            // Nothing is acted on that is not saved; the next message tries again.
+            logger.error("task record not saved; holding its next steps", metadata: ["error": "\(error)"])
+            return
+        }
+        if let change { logger.info("task state", metadata: ["status": "\(change.status ?? "")", "containers": "\(change.containers?.map { "\($0.containerName ?? "")=\($0.status ?? "")" }.joined(separator: ",") ?? "")"]) }
+        for action in actions {
+            inFlight[action.container] = action.action.target
+            let input = actionInput(action)
+            group.addTask { [post] in
+                let result = await Self.perform(input)
+                post.yield(.finished(container: action.container, result))
+            }
+        }
+        if step.needsTimer && !tickScheduled && actions.isEmpty {
+            tickScheduled = true
+            group.addTask { [post] in
+                try? await Task.sleep(for: .seconds(1))
+                post.yield(.tick)
+            }
+        }
+        if record.known == .stopped && inFlight.isEmpty {
+            await releaseResources()
+            if !cleanupScheduled {
+                cleanupScheduled = true
+                let wait = max(0, record.knownAt + services.settings.cleanupWait.seconds - now)
+                let (store, arn, check) = (services.store, record.arn, services.settings.deliveryCheck)
+                group.addTask { [post] in
+                    try? await Task.sleep(for: .seconds(wait))
+                    // Cleanup only once the control plane has the STOPPED change (engine.md §3.6).
+                    while !Task.isCancelled, !(await store.allDelivered(taskArn: arn)) {
+                        try? await Task.sleep(for: check)
+                    }
+                    if !Task.isCancelled { post.yield(.cleanupDue) }
+                }
+            }
+        }
+    }
+
+    private func releaseResources() async {
+        guard !resourcesReleased else { return }
+        resourcesReleased = true
+        admission?.cancel()
+        await services.admission.release(record.arn)
+        await services.ports.release(task: record.arn)
+    }
+
+    /// Removes the task's containers and task-scoped volumes, then its record.
+    private func cleanUp() async {
+        logger.info("cleaning up task")
+        for c in record.containers {
+            guard let id = c.dockerID ?? (c.known >= .created ? c.dockerName : nil) else { continue }
+            do { try await services.runtime.removeContainer(id, force: false) } catch {
+                logger.warning("container not removed at cleanup", metadata: ["container": "\(c.name)", "error": "\(error)"])
+            }
+        }
+        for name in volumes?.removedAtCleanup ?? [] {
+            do { try await services.runtime.removeVolume(name) } catch {
+                logger.warning("task volume not removed at cleanup", metadata: ["volume": "\(name)", "error": "\(error)"])
+            }
+        }
+        do {
+            try await services.store.delete(taskArn: record.arn)
+            cleanedUp = true
+        } catch {
+            logger.error("task record not deleted; cleanup will run again", metadata: ["error": "\(error)"])
+            cleanupScheduled = false
+        }
+    }
+
+    func stopTimeout(of name: String) -> Duration {
+        guard let i = record.index(of: name), let t = record.task.containers?[i].stopTimeout, t > 0 else { return services.settings.stopTimeout }
+        return .seconds(t)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, a) = components
+        return Double(s) + Double(a) / 1e18
+    }
+}

@@ -1,0 +1,281 @@
+import AgentTestSupport
+import ECSModel
+import Foundation
+import Logging
+import TaskEngine
+import Testing
+
+/// A TaskManager over a fake runtime and an in-memory store, running until `finish`.
+final class EngineHarness: @unchecked Sendable {
+    let runtime: FakeContainerRuntime
+    let store: MemoryEngineStore
+    let manager: TaskManager
+    let admission: AdmissionQueue
+    private var runner: Task<Void, any Error>?
+
+    init(runtime: FakeContainerRuntime = FakeContainerRuntime(), store: MemoryEngineStore = MemoryEngineStore(),
+         capacity: ResourceDemand = ResourceDemand(cpu: 4096, memoryMiB: 4096), behavior: PullBehavior = .default,
+         cleanupWait: Duration = .milliseconds(50), orphanGrace: Duration = .seconds(3600)) {
+        self.runtime = runtime
+        self.store = store
+        var settings = EngineSettings(cluster: "test", region: "us-west-2", instanceLabel: "instance-1")
+        settings.cleanupWait = cleanupWait
+        settings.deliveryCheck = .milliseconds(20)
+        settings.orphanGrace = orphanGrace
+        var logger = Logger(label: "test.engine")
+        logger.logLevel = .warning
+        admission = AdmissionQueue(capacity: capacity)
+        let services = EngineServices(
+            settings: settings, runtime: runtime, store: store, admission: admission,
+            ports: PortLedger(allocator: HostPortAllocator(range: 40000...40100, probe: { _, _ in true })),
+            puller: ImagePuller(runtime: runtime, behavior: behavior, logger: logger), logger: logger,
+            now: { Date().timeIntervalSince1970 })
+        manager = TaskManager(services: services)
+        let manager = self.manager
+        runner = Task { try await manager.run() }
+    }
+
+    func finish() async {
+        runner?.cancel()
+        _ = await runner?.result
+    }
+
+    static func task(_ arn: String = "arn:aws:ecs:us-west-2:1:task/test/t1", containers: String, volumes: String = "[]", desired: String = "RUNNING") throws -> ACSTask {
+        let json = #"{"arn":"\#(arn)","family":"fam","version":"3","desiredStatus":"\#(desired)","volumes":\#(volumes),"containers":\#(containers)}"#
+        return try JSONDecoder().decode(ACSTask.self, from: Data(json.utf8))
+    }
+
+    func statuses(_ arn: String) -> [String] {
+        store.reported(arn).map { change in
+            let cs = (change.containers ?? []).map { "\($0.containerName ?? "")=\($0.status ?? "")" }.joined(separator: ",")
+            return cs.isEmpty ? (change.status ?? "") : "\(change.status ?? "") \(cs)"
+        }
+    }
+
+    func taskStatus(_ arn: String) -> String? { store.reported(arn).last?.status }
+
+    func container(_ arn: String, _ name: String) -> ContainerStateChangeEntry? {
+        store.reported(arn).flatMap { $0.containers ?? [] }.last { $0.containerName == name }
+    }
+}
+
+@Suite("Task engine with a fake runtime")
+struct TaskManagerTests {
+    static let healthcheck = #"{\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"true\"],\"Interval\":1000000000}}"#
+
+    static let threeContainers = """
+    [{"name":"init","image":"img","essential":false,"command":["true"]},
+     {"name":"web","image":"img","essential":true,"dependsOn":[{"containerName":"init","condition":"SUCCESS"}],
+      "portMappings":[{"containerPort":80,"hostPort":0,"protocol":"tcp"}],"dockerConfig":{"config":"\(healthcheck)"},
+      "mountPoints":[{"sourceVolume":"scratch","containerPath":"/data"}]},
+     {"name":"sidecar","image":"img","essential":false,"dependsOn":[{"containerName":"web","condition":"HEALTHY"}],
+      "mountPoints":[{"sourceVolume":"scratch","containerPath":"/data","readOnly":true}]}]
+    """
+    static let scratch = #"[{"name":"scratch","type":"docker","dockerVolumeConfiguration":{"scope":"task","driver":"local"}}]"#
+
+    @Test("Containers start in dependency order; RUNNING carries the bindings; a stop goes in reverse order; cleanup removes containers and task volumes")
+    func lifecycle() async throws {
+        let h = EngineHarness()
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/life"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: Self.threeContainers, volumes: Self.scratch))
+        try await eventually("init running") { h.runtime.container(named: "init")?.state == .running }
+        #expect(h.runtime.container(named: "web") == nil, "web waits for init to succeed")
+        h.runtime.exit("init", code: 0)
+        try await eventually("web running") { h.runtime.container(named: "web")?.state == .running }
+        #expect(h.runtime.container(named: "sidecar") == nil, "sidecar waits for web to be healthy")
+        #expect(h.taskStatus(arn) == nil, "not RUNNING before every container reached its steady state")
+        h.runtime.setHealthy("web")
+        try await eventually("task RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        let web = try #require(h.container(arn, "web"))
+        #expect(web.networkBindings?.first?.containerPort == 80)
+        #expect((40000...40100).contains(web.networkBindings?.first?.hostPort ?? 0), "the dynamic port comes from the configured range")
+        #expect(h.container(arn, "init")?.exitCode == 0)
+        #expect(h.runtime.volumeNames.count == 1, "the task-scoped volume was made")
+
+        await h.manager.stop(taskArns: [arn])
+        try await eventually("task STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        let sidecarID = try #require(h.runtime.snapshot().first { $0.labels["com.amazonaws.ecs.container-name"] == "sidecar" }?.id)
+        let webID = try #require(h.runtime.snapshot().first { $0.labels["com.amazonaws.ecs.container-name"] == "web" }?.id)
+        let stops = h.runtime.calls.filter { $0.hasPrefix("stop ") }
+        #expect(stops == ["stop \(sidecarID)", "stop \(webID)"], "the dependent stops before what it depends on: \(h.runtime.calls) \(h.statuses(arn))")
+        #expect(h.container(arn, "web")?.exitCode == 143)
+        #expect(h.statuses(arn).filter { $0.hasPrefix("RUNNING") && !$0.contains("=") }.isEmpty)
+        try await eventually("cleanup") { h.runtime.snapshot().isEmpty && h.runtime.volumeNames.isEmpty && h.store.record(arn) == nil }
+        #expect(!(await h.manager.knows(taskArn: arn)))
+        await h.finish()
+    }
+
+    @Test("An essential container that exits stops the task; its exit code is reported")
+    func essentialExit() async throws {
+        let h = EngineHarness()
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/ess"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"},{"name":"b","image":"img","essential":false}]"#))
+        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        h.runtime.exit("a", code: 2)
+        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        #expect(h.container(arn, "a")?.exitCode == 2)
+        #expect(h.container(arn, "b")?.status == "STOPPED")
+        await h.finish()
+    }
+
+    @Test("A dependency that can never be met stops the dependent with exit code 143 and a reason; the task stops")
+    func unmeetable() async throws {
+        let h = EngineHarness()
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/dep"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: """
+            [{"name":"init","image":"img","essential":false},
+             {"name":"web","image":"img","dependsOn":[{"containerName":"init","condition":"SUCCESS"}]}]
+            """))
+        try await eventually("init running") { h.runtime.container(named: "init")?.state == .running }
+        h.runtime.exit("init", code: 1)
+        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        let web = try #require(h.container(arn, "web"))
+        #expect(web.exitCode == 143)
+        #expect(web.reason?.contains("exited with 1, condition SUCCESS cannot be met") == true)
+        #expect(h.runtime.container(named: "web") == nil, "web was never created")
+        await h.finish()
+    }
+
+    @Test("A container removed behind the agent's back is reported STOPPED")
+    func removedBehindBack() async throws {
+        let h = EngineHarness()
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/gone"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
+        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        h.runtime.removeBehindBack("a")
+        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        await h.finish()
+    }
+
+    @Test("Two tasks that want the same host port: the second waits and is created as soon as the first stops")
+    func portAdmission() async throws {
+        let h = EngineHarness()
+        let containers = #"[{"name":"web","image":"img","portMappings":[{"containerPort":80,"hostPort":8080}]}]"#
+        let first = "arn:aws:ecs:us-west-2:1:task/test/p1", second = "arn:aws:ecs:us-west-2:1:task/test/p2"
+        try await h.manager.accept(try EngineHarness.task(first, containers: containers))
+        try await eventually("first RUNNING") { h.taskStatus(first) == "RUNNING" }
+        try await h.manager.accept(try EngineHarness.task(second, containers: containers))
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(h.runtime.callCount("create ") == 1, "the second task waits for port 8080: \(h.runtime.calls) \(h.statuses(first)) \(h.statuses(second))")
+        #expect(await h.admission.queued == [second])
+        await h.manager.stop(taskArns: [first])
+        try await eventually("first STOPPED") { h.taskStatus(first) == "STOPPED" }
+        let stoppedAt = ContinuousClock.now
+        try await eventually("second created") { h.runtime.callCount("create ") == 2 }
+        #expect(ContinuousClock.now - stoppedAt < .seconds(1))
+        try await eventually("second RUNNING") { h.taskStatus(second) == "RUNNING" }
+        await h.finish()
+    }
+
+    @Test("A stop while the task waits for resources withdraws it: reported STOPPED, nothing created")
+    func stopWhileQueued() async throws {
+        let h = EngineHarness(capacity: ResourceDemand(cpu: 1024, memoryMiB: 100))
+        let big = #"[{"name":"a","image":"img","memory":80}]"#
+        let first = "arn:aws:ecs:us-west-2:1:task/test/q1", second = "arn:aws:ecs:us-west-2:1:task/test/q2"
+        try await h.manager.accept(try EngineHarness.task(first, containers: big))
+        try await eventually("first RUNNING") { h.taskStatus(first) == "RUNNING" }
+        try await h.manager.accept(try EngineHarness.task(second, containers: big))
+        try await eventually("queued") { await h.admission.queued == [second] }
+        await h.manager.stop(taskArns: [second])
+        try await eventually("second STOPPED") { h.taskStatus(second) == "STOPPED" }
+        #expect(await h.admission.queued.isEmpty)
+        #expect(h.runtime.callCount("create ") == 1)
+        await h.finish()
+    }
+
+    @Test("After a restart running containers are re-adopted, vanished ones are STOPPED, and nothing is created twice")
+    func restart() async throws {
+        let runtime = FakeContainerRuntime(), store = MemoryEngineStore()
+        let h = EngineHarness(runtime: runtime, store: store)
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/r"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"},{"name":"b","image":"img","essential":false}]"#))
+        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        await h.finish()
+        runtime.removeBehindBack("b")  // while no agent is watching
+
+        let again = EngineHarness(runtime: runtime, store: store)
+        try await eventually("b STOPPED after the restart") { again.container(arn, "b")?.status == "STOPPED" }
+        let b = try #require(again.container(arn, "b"))
+        #expect(b.reason?.contains("ContainerVanishedError") == true)
+        #expect(runtime.callCount("create ") == 2, "a was adopted, not created again")
+        #expect(await again.manager.knows(taskArn: arn))
+        #expect(again.taskStatus(arn) == "RUNNING", "a non-essential container vanishing leaves the task running")
+        await again.finish()
+    }
+
+    @Test("A container created just before a crash (its id never saved) is found by name and adopted")
+    func adoptByName() async throws {
+        let runtime = FakeContainerRuntime(), store = MemoryEngineStore()
+        let task = try EngineHarness.task("arn:aws:ecs:us-west-2:1:task/test/n", containers: #"[{"name":"a","image":"img"}]"#)
+        var record = TaskRecord(task: task, containers: [ContainerRecord(name: "a", dockerName: "ecs-fam-3-a-0123", essential: true)],
+                                volumeSuffix: "00", now: Date().timeIntervalSince1970)
+        record.admitted = true
+        record.containers[0].known = .pulled
+        try await store.save(record, changes: [])
+        _ = try await runtime.createContainer(name: "ecs-fam-3-a-0123", body: ["Image": "img", "Labels": ["com.amazonaws.ecs.container-name": "a", "com.amazonaws.ecs.task-arn": "arn:aws:ecs:us-west-2:1:task/test/n"]])
+        let h = EngineHarness(runtime: runtime, store: store)
+        try await eventually("RUNNING") { h.taskStatus(record.arn) == "RUNNING" }
+        #expect(runtime.snapshot().count == 1, "no second container")
+        await h.finish()
+    }
+
+    @Test("Cleanup waits until the STOPPED change has been accepted by the control plane")
+    func cleanupAfterAck() async throws {
+        let store = MemoryEngineStore()
+        store.deliverImmediately = false
+        let h = EngineHarness(store: store)
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/ack"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
+        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        await h.manager.stop(taskArns: [arn])
+        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(h.runtime.snapshot().count == 1, "not removed before the control plane has the STOPPED change")
+        store.deliverAll()
+        try await eventually("removed") { h.runtime.snapshot().isEmpty }
+        await h.finish()
+    }
+
+    @Test("Pull behaviour: always stops the task on a failed pull; default carries on with the cached image")
+    func pullBehaviour() async throws {
+        let runtime = FakeContainerRuntime()
+        runtime.pullSucceeds = false
+        let always = EngineHarness(runtime: runtime, behavior: .always)
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/pull"
+        try await always.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
+        try await eventually("STOPPED") { always.taskStatus(arn) == "STOPPED" }
+        #expect(always.container(arn, "a")?.reason?.hasPrefix("CannotPullContainerError") == true)
+        #expect(runtime.callCount("create ") == 0)
+        await always.finish()
+
+        let lenient = EngineHarness(runtime: runtime, behavior: .default)
+        let arn2 = "arn:aws:ecs:us-west-2:1:task/test/pull2"
+        try await lenient.manager.accept(try EngineHarness.task(arn2, containers: #"[{"name":"a","image":"img"}]"#))
+        try await eventually("RUNNING") { lenient.taskStatus(arn2) == "RUNNING" }
+        await lenient.finish()
+    }
+
+    @Test("A task with a dependency cycle is reported STOPPED with TaskDependencyError and nothing is created")
+    func cycle() async throws {
+        let h = EngineHarness()
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/cyc"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: """
+            [{"name":"a","image":"img","dependsOn":[{"containerName":"b","condition":"START"}]},
+             {"name":"b","image":"img","dependsOn":[{"containerName":"a","condition":"START"}]}]
+            """))
+        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        #expect(h.store.reported(arn).last?.reason?.contains("TaskDependencyError") == true)
+        #expect(h.runtime.callCount("create ") == 0)
+        await h.finish()
+    }
+
+    @Test("Orphans: a container with this instance's label that no task owns is removed after the grace period")
+    func orphans() async throws {
+        let runtime = FakeContainerRuntime()
+        _ = try await runtime.createContainer(name: "ecs-old-1-x-99", body: ["Image": "img", "Labels": [EngineSettings.instanceLabelKey: "instance-1"]])
+        _ = try await runtime.createContainer(name: "other-agent", body: ["Image": "img", "Labels": [EngineSettings.instanceLabelKey: "instance-2"]])
+        let h = EngineHarness(runtime: runtime, orphanGrace: .milliseconds(100))
+        try await eventually(timeout: .seconds(5), "orphan removed") { runtime.snapshot().map(\.name) == ["other-agent"] }
+        await h.finish()
+    }
+}
