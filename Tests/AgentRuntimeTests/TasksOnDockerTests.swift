@@ -1,0 +1,139 @@
+import AgentTestSupport
+import Foundation
+import Testing
+
+/// aws CLI → ecs-local → ecs-agent → real dockerd, with the busybox test image.
+@Suite("Tasks on real Docker through ecs-local", .enabled(if: TestEnvironment.integrationEnabled), .serialized)
+struct TasksOnDockerTests {
+    static let engineSettings = [
+        "ECS_IMAGE_PULL_BEHAVIOR": "prefer-cached",
+        "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION": "2s",
+        "ECS_CONTAINER_STOP_TIMEOUT": "2s",
+    ]
+
+    static func labels() -> String { #"{"\#(TestEnvironment.runLabelKey)":"\#(TestEnvironment.runID)"}"# }
+
+    static func register(_ cli: AWSCLI, family: String, containers: String, volumes: String = "[]") async throws {
+        let input = #"{"family":"\#(family)","containerDefinitions":\#(containers),"volumes":\#(volumes)}"#
+        try await cli.ecs(["register-task-definition", "--cli-input-json", input])
+    }
+
+    static func describe(_ cli: AWSCLI, _ arn: String) async throws -> [String: Any] {
+        try await cli.ecs(["describe-tasks", "--tasks", arn])
+    }
+
+    static func container(_ task: [String: Any], _ name: String) -> [String: Any]? {
+        (task[path: "tasks.0.containers"] as? [[String: Any]])?.first { $0["name"] as? String == name }
+    }
+
+    /// Removes whatever the agent left of a task (a failed test must not leak containers).
+    static func removeLeftovers(_ docker: DockerFixture, taskArn: String?) async {
+        guard let taskArn else { return }
+        let left = (try? await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(taskArn)"))) ?? []
+        for c in left { try? await docker.docker.removeContainer(c.id, force: true) }
+    }
+
+    @Test("A three-container task: init SUCCESS, web on a dynamic port, sidecar after HEALTHY, bind mount and task volume; StopTask; cleanup")
+    func threeContainerTask() async throws {
+        try await DockerFixture.with { docker in
+            let server = try LocalServerProcess()
+            try await server.start()
+            let cli = AWSCLI(endpoint: server.url)
+            let hostDir = try TestEnvironment.temporaryDirectory("bind")
+            let image = TestEnvironment.testImage
+            let health = #"{"command":["CMD-SHELL","wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1"],"interval":1,"timeout":2,"retries":3}"#
+            try await Self.register(cli, family: "three", containers: """
+                [{"name":"init","image":"\(image)","memory":32,"essential":false,"dockerLabels":\(Self.labels()),
+                  "command":["sh","-c","echo seeded > /data/index.html"],"mountPoints":[{"sourceVolume":"scratch","containerPath":"/data"}]},
+                 {"name":"web","image":"\(image)","memory":32,"essential":true,"dockerLabels":\(Self.labels()),
+                  "command":["sh","-c","exec httpd -f -p 8080 -h /data"],"portMappings":[{"containerPort":8080}],"healthCheck":\(health),
+                  "dependsOn":[{"containerName":"init","condition":"SUCCESS"}],"mountPoints":[{"sourceVolume":"scratch","containerPath":"/data"}]},
+                 {"name":"sidecar","image":"\(image)","memory":32,"essential":false,"dockerLabels":\(Self.labels()),
+                  "command":["sh","-c","echo from-sidecar > /host/out.txt; exec sleep 3600"],
+                  "dependsOn":[{"containerName":"web","condition":"HEALTHY"}],"mountPoints":[{"sourceVolume":"host","containerPath":"/host"}]}]
+                """, volumes: """
+                [{"name":"scratch","dockerVolumeConfiguration":{"scope":"task","driver":"local"}},{"name":"host","host":{"sourcePath":"\(hostDir)"}}]
+                """)
+            let agent = try AgentProcess(backend: server.url, cluster: "", extra: Self.engineSettings)
+            var taskArn: String?
+            try await withCleanup {
+                try agent.start()
+                try await agent.waitForLog("ACS connected")
+                let arn = try #require(try await cli.ecs(["run-task", "--task-definition", "three"]).string("tasks.0.taskArn"))
+                taskArn = arn
+                var task: [String: Any] = [:]
+                try await eventually(timeout: .seconds(60), "task RUNNING") {
+                    task = try await Self.describe(cli, arn)
+                    if task.string("tasks.0.lastStatus") == "STOPPED" { throw FixtureError("stopped: \(task)\n\(agent.log.suffix(4000))") }
+                    return task.string("tasks.0.lastStatus") == "RUNNING"
+                }
+                let web = try #require(Self.container(task, "web"))
+                let binding = try #require((web["networkBindings"] as? [[String: Any]])?.first)
+                #expect(binding["containerPort"] as? Int == 8080)
+                let hostPort = try #require(binding["hostPort"] as? Int)
+                let page = try await Subprocess.runDetached {
+                    try Subprocess.run(["curl", "-s", "--max-time", "5", "http://127.0.0.1:\(hostPort)/"], environment: [:])
+                }.stdout
+                #expect(page.trimmingCharacters(in: .whitespacesAndNewlines) == "seeded", "the web server on the reported host port serves the init container's file")
+                #expect(Self.container(task, "init")?["exitCode"] as? Int == 0)
+                try await eventually("the sidecar's file on the host") {
+                    (try? String(contentsOfFile: hostDir + "/out.txt", encoding: .utf8))?.contains("from-sidecar") == true
+                }
+                let volumes = try await docker.docker.listVolumes().map(\.name).filter { $0.hasPrefix("ecs-three-") }
+                #expect(volumes.count == 1, "the task-scoped volume exists while the task runs")
+
+                try await cli.ecs(["stop-task", "--task", arn])
+                try await eventually(timeout: .seconds(30), "task STOPPED") { try await Self.describe(cli, arn).string("tasks.0.lastStatus") == "STOPPED" }
+                let stopped = try await Self.describe(cli, arn)
+                for name in ["web", "sidecar"] {
+                    #expect(Self.container(stopped, name)?["lastStatus"] as? String == "STOPPED")
+                    #expect(Self.container(stopped, name)?["exitCode"] as? Int != nil, "\(name) has an exit code")
+                }
+                try await eventually(timeout: .seconds(30), "cleanup removed the containers and the task volume") {
+                    let left = try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(arn)"))
+                    let vols = try await docker.docker.listVolumes().map(\.name).filter { volumes.contains($0) }
+                    return left.isEmpty && vols.isEmpty
+                }
+                #expect(FileManager.default.fileExists(atPath: hostDir + "/out.txt"), "a bind-mounted host directory is never removed")
+            } cleanup: {
+                await agent.kill9(); await server.stop()
+                await Self.removeLeftovers(docker, taskArn: taskArn)
+            }
+        }
+    }
+
+    @Test("An essential container that exits stops the task with its exit code; a container removed behind the agent's back is reported STOPPED")
+    func exitsAndRemovals() async throws {
+        try await DockerFixture.with { docker in
+            let server = try LocalServerProcess()
+            try await server.start()
+            let cli = AWSCLI(endpoint: server.url)
+            let image = TestEnvironment.testImage
+            try await Self.register(cli, family: "exit3", containers: """
+                [{"name":"main","image":"\(image)","memory":16,"dockerLabels":\(Self.labels()),"command":["sh","-c","sleep 1; exit 3"]}]
+                """)
+            try await Self.register(cli, family: "forever", containers: """
+                [{"name":"main","image":"\(image)","memory":16,"dockerLabels":\(Self.labels()),"command":["sleep","3600"]}]
+                """)
+            let agent = try AgentProcess(backend: server.url, cluster: "", extra: Self.engineSettings)
+            var arns: [String] = []
+            try await withCleanup {
+                try agent.start()
+                try await agent.waitForLog("ACS connected")
+                let exiting = try #require(try await cli.ecs(["run-task", "--task-definition", "exit3"]).string("tasks.0.taskArn"))
+                let forever = try #require(try await cli.ecs(["run-task", "--task-definition", "forever"]).string("tasks.0.taskArn"))
+                arns = [exiting, forever]
+                try await eventually(timeout: .seconds(30), "the exiting task STOPPED") { try await Self.describe(cli, exiting).string("tasks.0.lastStatus") == "STOPPED" }
+                #expect(Self.container(try await Self.describe(cli, exiting), "main")?["exitCode"] as? Int == 3)
+
+                try await eventually(timeout: .seconds(30), "the other task RUNNING") { try await Self.describe(cli, forever).string("tasks.0.lastStatus") == "RUNNING" }
+                let id = try #require(try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(forever)")).first?.id)
+                try await docker.docker.removeContainer(id, force: true)
+                try await eventually(timeout: .seconds(30), "the removed container's task STOPPED") { try await Self.describe(cli, forever).string("tasks.0.lastStatus") == "STOPPED" }
+            } cleanup: {
+                await agent.kill9(); await server.stop()
+                for arn in arns { await Self.removeLeftovers(docker, taskArn: arn) }
+            }
+        }
+    }
+}
