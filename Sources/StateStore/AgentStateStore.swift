@@ -131,7 +131,20 @@ public actor AgentStateStore {
         }
     }
 
+    /// One transaction at a time: the actor is re-entered at every `await`, so without this a
+    /// second caller's BEGIN would land inside the first's transaction.
+    private var inTransaction = false
+    private var transactionWaiters: [CheckedContinuation<Void, Never>] = []
+
     private func transaction<T>(_ body: () async throws -> T) async throws -> T {
+        if inTransaction {
+            await withCheckedContinuation { transactionWaiters.append($0) }
+        } else {
+            inTransaction = true
+        }
+        defer {
+            if transactionWaiters.isEmpty { inTransaction = false } else { transactionWaiters.removeFirst().resume() }
+        }
         _ = try await connection.query("BEGIN IMMEDIATE", [])
         do {
             let result = try await body()
@@ -216,15 +229,19 @@ public actor AgentStateStore {
     }
 
     public func removeStateChange(id: Int64) async throws {
-        _ = try await connection.query("DELETE FROM state_changes WHERE id = ?", [.integer(Int(id))])
+        try await transaction {
+            _ = try await connection.query("DELETE FROM state_changes WHERE id = ?", [.integer(Int(id))])
+        }
     }
 
     // MARK: tasks from ACS
 
     public func saveTask(arn: String, desiredStatus: String, body: String) async throws {
-        _ = try await connection.query(
-            "INSERT INTO acs_tasks (arn, desired_status, body, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(arn) DO UPDATE SET desired_status = excluded.desired_status, body = excluded.body, updated_at = excluded.updated_at",
-            [.text(arn), .text(desiredStatus), .text(body), .float(Date().timeIntervalSince1970)])
+        try await transaction {
+            _ = try await connection.query(
+                "INSERT INTO acs_tasks (arn, desired_status, body, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(arn) DO UPDATE SET desired_status = excluded.desired_status, body = excluded.body, updated_at = excluded.updated_at",
+                [.text(arn), .text(desiredStatus), .text(body), .float(Date().timeIntervalSince1970)])
+        }
     }
 
     public func tasks() async throws -> [StoredTask] {

@@ -288,12 +288,22 @@ actor ManagedTask {
             }
             actions.append(action)
         }
-        let change = TaskPlanner.stateChange(&record, cluster: services.settings.cluster)
+        // The change marks the record as reported; that mark holds only once both are saved.
+        var reported = record
+        let change = TaskPlanner.stateChange(&reported, cluster: services.settings.cluster)
         do {
-            try await services.store.save(record, changes: change.map { [$0] } ?? [])
+            try await services.store.save(reported, changes: change.map { [$0] } ?? [])
+            record = reported
         } catch {
-            // Nothing is acted on that is not saved; the next message tries again.
+            // Nothing is acted on that is not saved; try again in a second.
             logger.error("task record not saved; holding its next steps", metadata: ["error": "\(error)"])
+            if !tickScheduled {
+                tickScheduled = true
+                group.addTask { [post] in
+                    try? await Task.sleep(for: .seconds(1))
+                    post.yield(.tick)
+                }
+            }
             return
         }
         if let change { logger.info("task state", metadata: ["status": "\(change.status ?? "")", "containers": "\(change.containers?.map { "\($0.containerName ?? "")=\($0.status ?? "")" }.joined(separator: ",") ?? "")"]) }

@@ -136,4 +136,58 @@ struct TasksOnDockerTests {
             }
         }
     }
+
+    @Test("Crash safety: the agent is killed with SIGKILL at random points during 30 launches; every task ends RUNNING with exactly one container, and nothing leaks after the stop")
+    func killNineDuringLaunches() async throws {
+        try await DockerFixture.with { docker in
+            let server = try LocalServerProcess()
+            try await server.start()
+            let cli = AWSCLI(endpoint: server.url)
+            try await Self.register(cli, family: "chaos", containers: """
+                [{"name":"main","image":"\(TestEnvironment.testImage)","memory":16,"dockerLabels":\(Self.labels()),"command":["sleep","3600"]}]
+                """)
+            let agent = try AgentProcess(backend: server.url, cluster: "", extra: Self.engineSettings)
+            let seed = UInt64(Date().timeIntervalSince1970)
+            var random = SeededGenerator(seed: seed)
+            var arns: [String] = []
+            try await withCleanup {
+                try agent.start()
+                try await agent.waitForLog("ACS connected")
+                for _ in 0..<30 {
+                    arns.append(try #require(try await cli.ecs(["run-task", "--task-definition", "chaos"]).string("tasks.0.taskArn")))
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 0...600, using: &random)))
+                    await agent.kill9()
+                    try agent.start()
+                }
+                try await agent.waitForLog("ACS connected")
+                var summary = ""
+                do {
+                    try await eventually(timeout: .seconds(120), "all 30 tasks RUNNING (seed \(seed))") {
+                        let tasks = try await cli.ecs(["describe-tasks", "--tasks"] + arns)["tasks"] as? [[String: Any]] ?? []
+                        summary = tasks.map { "\(($0["taskArn"] as? String ?? "").suffix(8)) \($0["lastStatus"] ?? "") \($0["containers"] ?? "")" }.joined(separator: "\n")
+                        return tasks.count == 30 && tasks.allSatisfy { $0["lastStatus"] as? String == "RUNNING" }
+                    }
+                } catch {
+                    Issue.record("\(error)\n\(summary)\n--- agent:\n\(agent.allLogs.suffix(20000))")
+                    return
+                }
+                for arn in arns {
+                    let containers = try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(arn)"))
+                    #expect(containers.count == 1, "task \(arn) has exactly one container (seed \(seed))")
+                    #expect(containers.first?.state == "running")
+                }
+                for arn in arns { try await cli.ecs(["stop-task", "--task", arn]) }
+                try await eventually(timeout: .seconds(120), "all STOPPED and cleaned up (seed \(seed))") {
+                    let tasks = try await cli.ecs(["describe-tasks", "--tasks"] + arns)["tasks"] as? [[String: Any]] ?? []
+                    guard tasks.allSatisfy({ $0["lastStatus"] as? String == "STOPPED" }) else { return false }
+                    var left = 0
+                    for arn in arns { left += try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(arn)")).count }
+                    return left == 0
+                }
+            } cleanup: {
+                await agent.kill9(); await server.stop()
+                for arn in arns { await Self.removeLeftovers(docker, taskArn: arn) }
+            }
+        }
+    }
 }

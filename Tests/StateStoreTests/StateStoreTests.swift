@@ -32,6 +32,30 @@ struct StateStoreTests {
         await store.close()
     }
 
+    @Test("Many tasks saving at once never nest transactions; each engine record is saved with its changes, and deleted with its payload")
+    func concurrentEngineSaves() async throws {
+        let dir = try TestEnvironment.temporaryDirectory("store")
+        let store = try await AgentStateStore.open(directory: dir, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    try await store.saveTask(arn: "arn:\(i)", desiredStatus: "RUNNING", body: "{}")
+                    for round in 0..<3 {
+                        try await store.saveEngineTask(arn: "arn:\(i)", body: #"{"round":\#(round)}"#, changes: [#"{"status":"RUNNING"}"#])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.engineTasks().count == 40)
+        #expect(try await store.pendingStateChanges().count == 120)
+        #expect(try await store.pendingStateChangeCount(taskArn: "arn:7") == 3)
+        try await store.deleteEngineTask(arn: "arn:7")
+        #expect(try await store.engineTasks().count == 39)
+        #expect(try await store.tasks().count == 39)
+        await store.close()
+    }
+
     @Test("A database that is not SQLite is moved aside and the identity comes back from the backup")
     func quarantine() async throws {
         let dir = try TestEnvironment.temporaryDirectory("store")
