@@ -202,6 +202,7 @@ public struct AgentRunner: Sendable {
         s.selinuxCapable = config.bool("ECS_SELINUX_CAPABLE")
         s.apparmorCapable = config.bool("ECS_APPARMOR_CAPABLE")
         s.external = config.bool("ECS_EXTERNAL")
+        s.dockerHealthCheckDisabled = config.bool("ECS_DISABLE_DOCKER_HEALTH_CHECK")
         s.detailedOSFamily = config.string("ECS_DETAILED_OS_FAMILY")
         s.architecture = HostFacts.architecture
         return s

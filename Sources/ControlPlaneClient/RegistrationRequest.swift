@@ -16,6 +16,8 @@ public struct RegistrationSettings: Sendable {
     public var selinuxCapable = false
     public var apparmorCapable = false
     public var external = false
+    /// ECS_DISABLE_DOCKER_HEALTH_CHECK.
+    public var dockerHealthCheckDisabled = false
     public var detailedOSFamily: String?
     /// `uname -m` in ECS's words: x86_64, arm64, i386.
     public var architecture = "x86_64"
@@ -66,6 +68,10 @@ public enum RegistrationRequest {
         var names: [String] = []
         // ACS TaskManifest and stop verification: the ACS session implements them.
         names.append(current + "full-sync")
+        // The task engine: dependsOn ordering, contiguous host port blocks for containerPortRange,
+        // Docker volumes with the local driver (task and shared scope).
+        names += [current + "container-ordering", current + "network.container-port-range", current + "docker-plugin.local"]
+        if !s.dockerHealthCheckDisabled, let api = dockerAPI, compare(api.max, "1.24") >= 0 { names.append(current + "container-health-check") }
         // Docker features the daemon provides and the agent passes through.
         if !s.privilegedDisabled { names.append(legacy + "privileged-container") }
         if let api = dockerAPI {

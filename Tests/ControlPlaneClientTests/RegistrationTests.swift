@@ -53,9 +53,17 @@ struct RegistrationTests {
         #expect(names.contains("com.amazonaws.ecs.capability.logging-driver.awslogs"))
         #expect(Array(names.suffix(3)) == ["ecs.os-type", "ecs.os-family", "ecs.os-type-detailed"])
         // Never advertise what is not implemented yet.
-        for absent in ["com.amazonaws.ecs.capability.task-iam-role", "ecs.capability.task-eni", "ecs.capability.container-health-check", "ecs.capability.external"] {
+        for absent in ["com.amazonaws.ecs.capability.task-iam-role", "ecs.capability.task-eni", "ecs.capability.external", "ecs.capability.secrets.ssm.environment-variables"] {
             #expect(!names.contains(absent))
         }
+        // What the task engine implements.
+        for present in ["ecs.capability.container-ordering", "ecs.capability.network.container-port-range", "ecs.capability.docker-plugin.local",
+                        "ecs.capability.container-health-check"] {
+            #expect(names.contains(present))
+        }
+        var noHealth = settings()
+        noHealth.dockerHealthCheckDisabled = true
+        #expect(!(try build(noHealth)["attributes"]!.arrayValue!.contains { $0["name"]?.stringValue == "ecs.capability.container-health-check" }))
         let again = try build(settings(), arn: "arn:x")["attributes"]!.arrayValue!.map { $0["name"]!.stringValue! }
         #expect(!again.contains("team"))
         var external = settings()

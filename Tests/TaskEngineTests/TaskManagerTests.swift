@@ -278,4 +278,20 @@ struct TaskManagerTests {
         try await eventually(timeout: .seconds(5), "orphan removed") { runtime.snapshot().map(\.name) == ["other-agent"] }
         await h.finish()
     }
+
+    @Test("A containerPortRange gets a contiguous block of host ports, reported as one range binding; the ports are free again after the stop")
+    func portRange() async throws {
+        let h = EngineHarness()
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/range"
+        let containers = #"[{"name":"a","image":"img","portMappings":[{"containerPortRange":"9000-9003","protocol":"udp"},{"containerPort":80}]}]"#
+        try await h.manager.accept(try EngineHarness.task(arn, containers: containers))
+        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        let bindings = try #require(h.container(arn, "a")?.networkBindings)
+        let range = try #require(bindings.first { $0.containerPortRange == "9000-9003" })
+        #expect(range.protocol_ == "udp")
+        let hosts = try #require(range.hostPortRange).split(separator: "-").compactMap { Int($0) }
+        #expect(hosts.count == 2 && hosts[1] - hosts[0] == 3, "four contiguous host ports")
+        #expect(bindings.contains { $0.containerPort == 80 && $0.hostPort != nil })
+        await h.finish()
+    }
 }
