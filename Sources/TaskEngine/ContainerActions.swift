@@ -45,7 +45,8 @@ extension ManagedTask {
             }
         case .create:
             do {
-                return .created(id: try await create(input))
+                let (id, calledAt) = try await create(input)
+                return .created(id: id, calledAt: calledAt)
             } catch let error as CreateRequestError {
                 return .failed(reason: error.reason, stopTask: false)
             } catch let error as VolumeError {
@@ -60,7 +61,8 @@ extension ManagedTask {
             } catch {
                 return .failed(reason: "CannotStartContainerError: \(error)", stopTask: false)
             }
-            return .started(try? await runtime.inspectContainer(id))
+            let returnedAt = ContinuousClock.now
+            return .started(try? await runtime.inspectContainer(id), returnedAt: returnedAt)
         case .stop:
             guard let id = c.dockerID else { return .stopped(nil) }
             do {
@@ -80,7 +82,7 @@ extension ManagedTask {
     /// Volumes first (task scope made, shared scope checked or auto-provisioned), then the
     /// create call under the name recorded beforehand; a name already taken means a create
     /// that happened before a crash: that container is adopted.
-    private static func create(_ input: ActionInput) async throws -> String {
+    private static func create(_ input: ActionInput) async throws -> (String, ContinuousClock.Instant) {
         let runtime = input.services.runtime
         let settings = input.services.settings
         for source in input.volumes {
@@ -109,11 +111,12 @@ extension ManagedTask {
         context.extraLabels = [EngineSettings.instanceLabelKey: settings.instanceLabel]
         context.imageEnvironment = (try? await runtime.imageEnvironment(input.container.image ?? "")) ?? []
         let body = try CreateRequest.body(task: input.task, container: input.container, context: context)
+        let calledAt = ContinuousClock.now
         do {
-            return try await runtime.createContainer(name: input.record.dockerName, body: body)
+            return (try await runtime.createContainer(name: input.record.dockerName, body: body), calledAt)
         } catch RuntimeError.conflict {
             guard let existing = try await runtime.inspectContainer(input.record.dockerName) else { throw RuntimeError.conflict(input.record.dockerName) }
-            return existing.id
+            return (existing.id, calledAt)
         }
     }
 }

@@ -21,8 +21,8 @@ actor ManagedTask {
 
     enum ActionResult: Sendable {
         case pulled(ImagePuller.Outcome, startedAt: Double, stoppedAt: Double)
-        case created(id: String)
-        case started(RuntimeContainer?)
+        case created(id: String, calledAt: ContinuousClock.Instant)
+        case started(RuntimeContainer?, returnedAt: ContinuousClock.Instant)
         case stopped(RuntimeContainer?)
         /// The call failed; `stopTask` when the failure ends the whole task (pull under always/once).
         case failed(reason: String, stopTask: Bool)
@@ -37,6 +37,9 @@ actor ManagedTask {
     let services: EngineServices
     let logger: Logger
     private var inFlight: [String: ContainerStatus] = [:]
+    /// Where a launch's time goes (bench/launch reads the log line): the agent's own share is
+    /// accept → first create call, plus last start returned → RUNNING saved.
+    private var launch: (accepted: ContinuousClock.Instant?, firstCreateCall: ContinuousClock.Instant?, lastStartReturned: ContinuousClock.Instant?)
     private var tickScheduled = false
     private var admission: Task<Void, Never>?
     private var resourcesReleased = false
@@ -45,7 +48,8 @@ actor ManagedTask {
     private let inbox: AsyncStream<Message>
     private let post: AsyncStream<Message>.Continuation
 
-    init(record: TaskRecord, services: EngineServices) {
+    init(record: TaskRecord, services: EngineServices, acceptedNow: Bool = false) {
+        launch = (acceptedNow ? ContinuousClock.now : nil, nil, nil)
         var record = record
         var logger = services.logger
         logger[metadataKey: "taskArn"] = "\(record.arn)"
@@ -148,10 +152,12 @@ actor ManagedTask {
             record.pullStoppedAt = max(record.pullStoppedAt ?? stopped, stopped)
             if case .failedContinuing(let reason) = outcome { logger.notice("continuing without a fresh image", metadata: ["container": "\(name)", "reason": "\(reason)"]) }
             raise(i, to: .pulled)
-        case .created(let id):
+        case .created(let id, let calledAt):
+            launch.firstCreateCall = min(launch.firstCreateCall ?? calledAt, calledAt)
             record.containers[i].dockerID = id
             raise(i, to: .created)
-        case .started(let seen):
+        case .started(let seen, let returnedAt):
+            launch.lastStartReturned = max(launch.lastStartReturned ?? returnedAt, returnedAt)
             raise(i, to: .running)
             if let seen { adopt(i, seen, now: now) }
             record.containers[i].startedAt = record.containers[i].startedAt ?? now
@@ -306,7 +312,17 @@ actor ManagedTask {
             }
             return
         }
-        if let change { logger.info("task state", metadata: ["status": "\(change.status ?? "")", "containers": "\(change.containers?.map { "\($0.containerName ?? "")=\($0.status ?? "")" }.joined(separator: ",") ?? "")"]) }
+        if let change {
+            var metadata: Logger.Metadata = ["status": "\(change.status ?? "")",
+                                             "containers": "\(change.containers?.map { "\($0.containerName ?? "")=\($0.status ?? "")" }.joined(separator: ",") ?? "")"]
+            if change.status == "RUNNING", let accepted = launch.accepted, let create = launch.firstCreateCall, let started = launch.lastStartReturned {
+                let now = ContinuousClock.now
+                metadata["launchMs"] = "\(Self.milliseconds(now - accepted))"
+                metadata["agentMs"] = "\(Self.milliseconds((create - accepted) + (now - started)))"
+                launch.accepted = nil
+            }
+            logger.info("task state", metadata: metadata)
+        }
         for action in actions {
             inFlight[action.container] = action.action.target
             let input = actionInput(action)
@@ -369,6 +385,11 @@ actor ManagedTask {
             logger.error("task record not deleted; cleanup will run again", metadata: ["error": "\(error)"])
             cleanupScheduled = false
         }
+    }
+
+    static func milliseconds(_ d: Duration) -> String {
+        let ms = d.seconds * 1000
+        return String(Double(Int(ms * 1000)) / 1000)
     }
 
     func stopTimeout(of name: String) -> Duration {

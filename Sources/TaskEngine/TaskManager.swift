@@ -64,7 +64,7 @@ public actor TaskManager {
         let record = TaskRecord(task: task, containers: containers, volumeSuffix: suffix, now: now)
         try await services.store.save(record, changes: [])
         services.logger.info("task accepted", metadata: ["taskArn": "\(arn)", "desiredStatus": "\(desired.wire)", "containers": "\(containers.count)"])
-        start(ManagedTask(record: record, services: services), arn: arn)
+        start(ManagedTask(record: record, services: services, acceptedNow: true), arn: arn)
     }
 
     public func stop(taskArns: [String]) {
