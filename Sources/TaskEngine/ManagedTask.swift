@@ -131,8 +131,16 @@ actor ManagedTask {
                 guard let id = c.dockerID ?? (c.known < .created ? c.dockerName : nil) else { continue }
                 let (runtime, name) = (services.runtime, c.name)
                 group.addTask { [post] in
-                    let seen = try? await runtime.inspectContainer(id)
-                    post.yield(.inspected(container: name, seen))
+                    // Only an answer counts: "no such container" means gone, an error (dockerd
+                    // still coming back) means ask again, for up to a minute.
+                    for _ in 0..<60 {
+                        do {
+                            post.yield(.inspected(container: name, try await runtime.inspectContainer(id)))
+                            return
+                        } catch {
+                            guard (try? await Task.sleep(for: .seconds(1))) != nil else { return }
+                        }
+                    }
                 }
             }
         case .inspected(let name, let seen):
@@ -199,6 +207,9 @@ actor ManagedTask {
                 }
                 return
             }
+            // Docker announces the start before its API call returns: the call's result (with
+            // the inspected port bindings) makes the container RUNNING, not the event.
+            if inFlight[c.name] == .running { return }
             raise(i, to: .running)
             record.containers[i].startedAt = c.startedAt ?? now
         case .died(let code):

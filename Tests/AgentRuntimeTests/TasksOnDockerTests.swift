@@ -1,5 +1,8 @@
 import AgentTestSupport
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// aws CLI → ecs-local → ecs-agent → real dockerd, with the busybox test image.
@@ -188,6 +191,58 @@ struct TasksOnDockerTests {
                 await agent.kill9(); await server.stop()
                 for arn in arns { await Self.removeLeftovers(docker, taskArn: arn) }
             }
+        }
+    }
+
+    @Test("dockerd restarted under 5 running tasks: the 3 whose containers came back stay RUNNING, the 2 that died while it was down are STOPPED")
+    func dockerdRestart() async throws {
+        let dockerd = try SecondDockerd()
+        let server = try LocalServerProcess()
+        var agent: AgentProcess?
+        try await withCleanup {
+            try await dockerd.start()
+            let built = try Subprocess.run(["scripts/busybox-image", "ecs-test/busybox:restart"], environment: ProcessInfo.processInfo.environment.merging(["DOCKER_HOST": dockerd.host]) { _, b in b })
+            #expect(built.status == 0, "\(built.stderr)")
+            try await server.start()
+            let cli = AWSCLI(endpoint: server.url)
+            let input = #"{"family":"five","networkMode":"none","containerDefinitions":[{"name":"main","image":"ecs-test/busybox:restart","memory":16,"command":["sleep","3600"]}]}"#
+            try await cli.ecs(["register-task-definition", "--cli-input-json", input])
+            let process = try AgentProcess(backend: server.url, cluster: "", extra: Self.engineSettings.merging(["DOCKER_HOST": dockerd.host]) { _, b in b })
+            agent = process
+            try process.start()
+            try await process.waitForLog("ACS connected")
+            let arns = (try await cli.ecs(["run-task", "--task-definition", "five", "--count", "5"])["tasks"] as? [[String: Any]] ?? []).compactMap { $0["taskArn"] as? String }
+            #expect(arns.count == 5)
+            try await eventually(timeout: .seconds(60), "5 tasks RUNNING") {
+                let tasks = try await cli.ecs(["describe-tasks", "--tasks"] + arns)["tasks"] as? [[String: Any]] ?? []
+                return tasks.count == 5 && tasks.allSatisfy { $0["lastStatus"] as? String == "RUNNING" }
+            }
+            // The main process of two tasks' containers, killed while dockerd is away.
+            var pids: [String: Int32] = [:]
+            for arn in arns.prefix(2) {
+                let id = try dockerd.docker(["ps", "-q", "--filter", "label=com.amazonaws.ecs.task-arn=\(arn)"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                pids[arn] = Int32(try dockerd.docker(["inspect", "-f", "{{.State.Pid}}", id]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            await dockerd.stop()
+            for pid in pids.values { kill(pid, SIGKILL) }
+            try await Task.sleep(for: .seconds(2))
+            try await dockerd.start()
+            try await process.waitForLog("inspecting every managed container", timeout: .seconds(30))
+            try await eventually(timeout: .seconds(30), "the two tasks whose containers died STOPPED") {
+                let tasks = try await cli.ecs(["describe-tasks", "--tasks"] + Array(arns.prefix(2)))["tasks"] as? [[String: Any]] ?? []
+                return tasks.allSatisfy { $0["lastStatus"] as? String == "STOPPED" }
+            }
+            try await Task.sleep(for: .seconds(3))
+            let survivors = try await cli.ecs(["describe-tasks", "--tasks"] + Array(arns.suffix(3)))["tasks"] as? [[String: Any]] ?? []
+            #expect(survivors.allSatisfy { $0["lastStatus"] as? String == "RUNNING" }, "no spurious STOPPED for containers that came back:\n\(survivors)\n\(process.log.suffix(6000))")
+            for arn in arns.suffix(3) {
+                let state = try dockerd.docker(["ps", "-q", "--filter", "label=com.amazonaws.ecs.task-arn=\(arn)", "--filter", "status=running"]).stdout
+                #expect(!state.isEmpty, "the container of \(arn) still runs")
+            }
+        } cleanup: {
+            await agent?.kill9()
+            await server.stop()
+            await dockerd.destroy()
         }
     }
 }

@@ -72,6 +72,10 @@ public final class FakeContainerRuntime: ContainerRuntime, @unchecked Sendable {
     public var pullSucceeds = true
     /// Calls that fail: "create:<container name in task>", "start:<name>".
     public var failing: Set<String> = []
+    /// Inspect throws (a daemon that is away).
+    public var inspectFails = false
+    /// How long start takes to return after Docker's start event went out (as dockerd does).
+    public var startReturnDelay: Duration = .zero
     /// Makes start wait until `release` (to hold a call in flight).
     public var holdStarts = false
     private var heldStarts: [CheckedContinuation<Void, Never>] = []
@@ -159,6 +163,7 @@ public final class FakeContainerRuntime: ContainerRuntime, @unchecked Sendable {
             containers[id]?.startedAt = Date().timeIntervalSince1970
         }
         emit(id, .started)
+        if startReturnDelay > .zero { try await Task.sleep(for: startReturnDelay) }
     }
 
     public func stopContainer(_ id: String, timeout: Duration) async throws {
@@ -173,7 +178,8 @@ public final class FakeContainerRuntime: ContainerRuntime, @unchecked Sendable {
     }
 
     public func inspectContainer(_ idOrName: String) async throws -> RuntimeContainer? {
-        lock.withLock { () -> RuntimeContainer? in
+        if lock.withLock({ inspectFails }) { throw FixtureError("cannot reach the Docker daemon") }
+        return lock.withLock { () -> RuntimeContainer? in
             guard let c = containers[idOrName] ?? containers.values.first(where: { $0.name == idOrName }) else { return nil }
             var ports: [String: [NetworkBindings.Published]] = [:]
             for (key, value) in c.body["HostConfig"]?["PortBindings"]?.objectValue ?? [:] where c.state == .running {

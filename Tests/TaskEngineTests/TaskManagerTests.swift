@@ -294,4 +294,34 @@ struct TaskManagerTests {
         #expect(bindings.contains { $0.containerPort == 80 && $0.hostPort != nil })
         await h.finish()
     }
+
+    @Test("RUNNING is reported with the port bindings even when Docker's start event arrives before the start call returns")
+    func startEventBeforeStartReturns() async throws {
+        let runtime = FakeContainerRuntime()
+        runtime.startReturnDelay = .milliseconds(100)
+        let h = EngineHarness(runtime: runtime)
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/early"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"web","image":"img","portMappings":[{"containerPort":8080}]}]"#))
+        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        #expect(h.store.reported(arn).first?.containers?.first?.networkBindings?.first?.containerPort == 8080)
+        await h.finish()
+    }
+
+    @Test("An inspect that fails (dockerd still away) is not taken for a vanished container; the answer, once it comes, is")
+    func inspectErrorIsNotVanished() async throws {
+        let runtime = FakeContainerRuntime(), store = MemoryEngineStore()
+        let h = EngineHarness(runtime: runtime, store: store)
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/away"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
+        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        await h.finish()
+        runtime.inspectFails = true
+        let again = EngineHarness(runtime: runtime, store: store)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(again.taskStatus(arn) == "RUNNING")
+        runtime.inspectFails = false
+        runtime.removeBehindBack("a")
+        try await eventually(timeout: .seconds(5), "STOPPED once Docker answers") { again.taskStatus(arn) == "STOPPED" }
+        await again.finish()
+    }
 }
