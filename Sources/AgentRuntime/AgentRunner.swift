@@ -106,11 +106,13 @@ public struct AgentRunner: Sendable {
         }
 
         let reporter = StateChangeReporter(api: api, store: store, logger: logger)
+        let taskCredentials = TaskCredentialsStore()
         let manager = taskManager(docker: DockerContainerRuntime(docker: docker), store: store, reporter: reporter,
                                   settings: engineSettings(cluster: registration.cluster, region: region, containerInstanceArn: registration.containerInstanceArn),
-                                  host: hostResources())
-        let receiver = EngineReceiver(manager: manager)
-        let handler = ACSMessageHandler(registration: registration, store: store, receiver: receiver, credentials: TaskCredentialsStore(),
+                                  host: hostResources(),
+                                  secrets: AWSSecretsSource(region: region, environment: environment, userAgent: identity.userAgent))
+        let receiver = EngineReceiver(manager: manager, credentials: taskCredentials)
+        let handler = ACSMessageHandler(registration: registration, store: store, receiver: receiver, credentials: taskCredentials,
                                         reporter: reporter, logger: logger)
         let discovery = EndpointDiscovery(api: api, containerInstanceArn: registration.containerInstanceArn, cluster: registration.cluster)
         let dialer = WebSocketDialer(credentials: credentials, region: region, logger: logger)

@@ -39,11 +39,15 @@ struct EngineStateStore: EngineStore {
 /// ACS's `TaskPayloadReceiver`, answered by the task engine.
 struct EngineReceiver: TaskPayloadReceiver {
     let manager: TaskManager
+    let credentials: TaskCredentialsStore
 
     func accept(_ task: ACSTask) async throws { try await manager.accept(task) }
     func desiredRunningTaskArns() async -> [String] { await manager.desiredRunningTaskArns() }
     func knows(taskArn: String) async -> Bool { await manager.knows(taskArn: taskArn) }
-    func credentialsChanged(taskArn: String, roleType: TaskCredentialsStore.RoleType, credentialsId: String) async {}
+    func credentialsChanged(taskArn: String, roleType: TaskCredentialsStore.RoleType, credentialsId: String) async {
+        guard roleType == .taskExecution, let entry = await credentials.get(credentialsId) else { return }
+        await manager.executionCredentialsChanged(taskArn: taskArn, entry.credentials)
+    }
     func stop(taskArns: [String]) async { await manager.stop(taskArns: taskArns) }
 }
 
@@ -75,7 +79,7 @@ extension AgentRunner {
     }
 
     func taskManager(docker: DockerContainerRuntime, store: AgentStateStore, reporter: StateChangeReporter, settings: EngineSettings,
-                     host: HostResources) -> TaskManager {
+                     host: HostResources, secrets: (any SecretsSource)?) -> TaskManager {
         let range = config.dynamicHostPortRange
         let reservedTCP = Set(config.ports("ECS_RESERVED_PORTS")), reservedUDP = Set(config.ports("ECS_RESERVED_PORTS_UDP"))
         let allocator = HostPortAllocator(range: range.start...range.end, reservedTCP: reservedTCP, reservedUDP: reservedUDP)
@@ -85,7 +89,7 @@ extension AgentRunner {
         let services = EngineServices(
             settings: settings, runtime: docker, store: EngineStateStore(store: store, reporter: reporter),
             admission: AdmissionQueue(capacity: capacity), ports: PortLedger(allocator: allocator),
-            puller: ImagePuller(runtime: docker, behavior: behavior, logger: logger), logger: logger,
+            puller: ImagePuller(runtime: docker, behavior: behavior, logger: logger), secrets: secrets, logger: logger,
             now: { Date().timeIntervalSince1970 })
         return TaskManager(services: services)
     }

@@ -77,7 +77,7 @@ public actor ACSMessageHandler {
                     credentialAcks.append(ACSIAMRoleCredentialsAckRequest(messageId: messageId, expiration: creds.expiration, credentialsId: creds.credentialsId))
                 }
                 if task.desiredStatus == "RUNNING" {
-                    try await store.saveTask(arn: arn, desiredStatus: "RUNNING", body: try JSONValue.encode(Self.withoutSecrets(task)).jsonText)
+                    try await store.saveTask(arn: arn, desiredStatus: "RUNNING", body: try JSONValue.encode(task.withoutCredentials).jsonText)
                 }
                 try await receiver.accept(task)
             } catch let invalid as InvalidTask {
@@ -151,10 +151,4 @@ public actor ACSMessageHandler {
     }
 
     /// The task as stored on disk: credentials stay in memory only.
-    static func withoutSecrets(_ task: ACSTask) -> ACSTask {
-        var copy = task
-        copy.roleCredentials = nil
-        copy.executionRoleCredentials = nil
-        return copy
-    }
 }

@@ -71,6 +71,8 @@ public enum RegistrationRequest {
         // The task engine: dependsOn ordering, contiguous host port blocks for containerPortRange,
         // Docker volumes with the local driver (task and shared scope).
         names += [current + "container-ordering", current + "network.container-port-range", current + "docker-plugin.local"]
+        // Secrets as environment variables and S3 environment files, with the execution role.
+        names += [current + "secrets.ssm.environment-variables", current + "secrets.asm.environment-variables", current + "env-files.s3"]
         if !s.dockerHealthCheckDisabled, let api = dockerAPI, compare(api.max, "1.24") >= 0 { names.append(current + "container-health-check") }
         // Docker features the daemon provides and the agent passes through.
         if !s.privilegedDisabled { names.append(legacy + "privileged-container") }

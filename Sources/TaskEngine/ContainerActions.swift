@@ -11,6 +11,7 @@ struct ActionInput: Sendable {
     var volumes: [VolumePlan.Source]
     var dockerNames: [String: String]
     var stopTimeout: Duration
+    var credentials: IAMRoleCredentials?
     var services: EngineServices
 }
 
@@ -25,7 +26,8 @@ extension ManagedTask {
         var names: [String: String] = [:]
         for c in record.containers { names[c.name] = c.dockerName }
         return ActionInput(action: action.action, task: record.task, container: acs, record: record.containers[i], binds: binds,
-                           volumes: sources, dockerNames: names, stopTimeout: stopTimeout(of: acs.name ?? ""), services: services)
+                           volumes: sources, dockerNames: names, stopTimeout: stopTimeout(of: acs.name ?? ""),
+                           credentials: executionCredentials, services: services)
     }
 
     static func perform(_ input: ActionInput) async -> ActionResult {
@@ -50,6 +52,8 @@ extension ManagedTask {
             } catch let error as CreateRequestError {
                 return .failed(reason: error.reason, stopTask: false)
             } catch let error as VolumeError {
+                return .failed(reason: error.description, stopTask: false)
+            } catch let error as SecretsError {
                 return .failed(reason: error.description, stopTask: false)
             } catch {
                 return .failed(reason: "CannotCreateContainerError: \(error)", stopTask: false)
@@ -110,6 +114,11 @@ extension ManagedTask {
         context.privilegedDisabled = settings.privilegedDisabled
         context.extraLabels = [EngineSettings.instanceLabelKey: settings.instanceLabel]
         context.imageEnvironment = (try? await runtime.imageEnvironment(input.container.image ?? "")) ?? []
+        if let source = input.services.secrets, !(input.container.secrets ?? []).isEmpty || !(input.container.environmentFiles ?? []).isEmpty {
+            let fetched = try await source.environment(task: input.task, container: input.container, credentials: input.credentials)
+            context.fileEnvironment = fetched.files
+            context.injectedEnvironment.merge(fetched.secrets) { _, secret in secret }
+        }
         let body = try CreateRequest.body(task: input.task, container: input.container, context: context)
         let calledAt = ContinuousClock.now
         do {

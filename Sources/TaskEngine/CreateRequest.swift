@@ -30,6 +30,8 @@ public struct CreateContext: Sendable {
     public var dockerNames: [String: String] = [:]
     /// Variables the agent injects (credentials URI, metadata URIs, secrets).
     public var injectedEnvironment: [String: String] = [:]
+    /// Variables from the container's environment files: its own environment wins over them.
+    public var fileEnvironment: [String: String] = [:]
     /// Variables the image already defines (its `Config.Env`), so AWS_REGION is not overridden.
     public var imageEnvironment: Set<String> = []
     public var cgroupParent: String?
@@ -74,7 +76,7 @@ public enum CreateRequest {
             }
         }
         if !exposed.isEmpty { config["ExposedPorts"] = .object(exposed) }
-        var environment = container.environment ?? [:]
+        var environment = context.fileEnvironment.merging(container.environment ?? [:]) { _, own in own }
 
         // The backend's Config overlay.
         let overlay = try parseObject(container.dockerConfig?.config, what: "dockerConfig.config", container: name)

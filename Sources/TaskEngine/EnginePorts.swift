@@ -101,3 +101,27 @@ public protocol EngineStore: Sendable {
     /// Whether every change recorded for the task has been accepted by the control plane.
     func allDelivered(taskArn: String) async -> Bool
 }
+
+/// Secrets (SSM Parameter Store, Secrets Manager) and S3 environment files of a container,
+/// fetched with the task's execution role credentials just before the container is created.
+/// Nothing it returns is saved.
+public protocol SecretsSource: Sendable {
+    func environment(task: ACSTask, container: ACSContainer, credentials: IAMRoleCredentials?) async throws -> ContainerSecrets
+}
+
+public struct ContainerSecrets: Sendable, Equatable {
+    /// From environment files: below the container's own environment.
+    public var files: [String: String]
+    /// From secrets: above it.
+    public var secrets: [String: String]
+    public init(files: [String: String] = [:], secrets: [String: String] = [:]) {
+        self.files = files
+        self.secrets = secrets
+    }
+}
+
+/// Why a container's secrets or environment files could not be fetched; it is not created.
+public struct SecretsError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -38,17 +38,19 @@ public struct EngineServices: Sendable {
     public var admission: AdmissionQueue
     public var ports: PortLedger
     public var puller: ImagePuller
+    public var secrets: (any SecretsSource)?
     public var logger: Logger
     public var now: @Sendable () -> Double
 
     public init(settings: EngineSettings, runtime: any ContainerRuntime, store: any EngineStore, admission: AdmissionQueue, ports: PortLedger,
-                puller: ImagePuller, logger: Logger, now: @escaping @Sendable () -> Double) {
+                puller: ImagePuller, secrets: (any SecretsSource)? = nil, logger: Logger, now: @escaping @Sendable () -> Double) {
         self.settings = settings
         self.runtime = runtime
         self.store = store
         self.admission = admission
         self.ports = ports
         self.puller = puller
+        self.secrets = secrets
         self.logger = logger
         self.now = now
     }

@@ -8,6 +8,8 @@ import Logging
 actor ManagedTask {
     enum Message: Sendable {
         case desired(TaskStatus)
+        /// New execution role credentials from ACS (kept in memory only).
+        case executionCredentials(IAMRoleCredentials)
         case event(RuntimeEvent)
         case admitted
         case admissionRefused(String)
@@ -37,6 +39,8 @@ actor ManagedTask {
     let services: EngineServices
     let logger: Logger
     private var inFlight: [String: ContainerStatus] = [:]
+    /// For secrets and environment files; never saved (after a restart ACS sends them again).
+    var executionCredentials: IAMRoleCredentials?
     /// Where a launch's time goes (bench/launch reads the log line): the agent's own share is
     /// accept → first create call, plus last start returned → RUNNING saved.
     private var launch: (accepted: ContinuousClock.Instant?, firstCreateCall: ContinuousClock.Instant?, lastStartReturned: ContinuousClock.Instant?)
@@ -48,8 +52,9 @@ actor ManagedTask {
     private let inbox: AsyncStream<Message>
     private let post: AsyncStream<Message>.Continuation
 
-    init(record: TaskRecord, services: EngineServices, acceptedNow: Bool = false) {
+    init(record: TaskRecord, services: EngineServices, acceptedNow: Bool = false, executionCredentials: IAMRoleCredentials? = nil) {
         launch = (acceptedNow ? ContinuousClock.now : nil, nil, nil)
+        self.executionCredentials = executionCredentials
         var record = record
         var logger = services.logger
         logger[metadataKey: "taskArn"] = "\(record.arn)"
@@ -112,6 +117,8 @@ actor ManagedTask {
     private func handle(_ message: Message, _ group: inout DiscardingTaskGroup) async {
         let now = services.now()
         switch message {
+        case .executionCredentials(let credentials):
+            executionCredentials = credentials
         case .desired(let status):
             guard let raised = TaskStatusRules.raise(record.desired, to: status) else { return }
             record.desired = raised

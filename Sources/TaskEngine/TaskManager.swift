@@ -46,11 +46,17 @@ public actor TaskManager {
 
     /// A new ARN is saved and started; a known one has its desired status raised. Returns once
     /// the new task's record is durable (the payload is acknowledged after this).
+    /// New role credentials for a known task (an IAMRoleCredentialsMessage).
+    public func executionCredentialsChanged(taskArn: String, _ credentials: IAMRoleCredentials) {
+        tasks[taskArn]?.send(.executionCredentials(credentials))
+    }
+
     public func accept(_ task: ACSTask) async throws {
         guard let arn = task.arn else { return }
         _ = try await restored()
         let desired = TaskStatus(desired: task.desiredStatus ?? "RUNNING") ?? .running
         if let existing = tasks[arn] {
+            if let credentials = task.executionRoleCredentials { existing.send(.executionCredentials(credentials)) }
             existing.send(.desired(desired))
             return
         }
@@ -61,10 +67,11 @@ public actor TaskManager {
                             essential: c.essential ?? true)
         }
         let suffix = (0..<20).map { _ in String(UInt8.random(in: 0..<16, using: &generator), radix: 16) }.joined()
-        let record = TaskRecord(task: task, containers: containers, volumeSuffix: suffix, now: now)
+        // Credentials stay in memory; the record goes to disk.
+        let record = TaskRecord(task: task.withoutCredentials, containers: containers, volumeSuffix: suffix, now: now)
         try await services.store.save(record, changes: [])
         services.logger.info("task accepted", metadata: ["taskArn": "\(arn)", "desiredStatus": "\(desired.wire)", "containers": "\(containers.count)"])
-        start(ManagedTask(record: record, services: services, acceptedNow: true), arn: arn)
+        start(ManagedTask(record: record, services: services, acceptedNow: true, executionCredentials: task.executionRoleCredentials), arn: arn)
     }
 
     public func stop(taskArns: [String]) {

@@ -245,4 +245,77 @@ struct TasksOnDockerTests {
             await dockerd.destroy()
         }
     }
+
+    @Test("Secrets from SSM and Secrets Manager and an S3 environment file reach the container (moto); none is logged or saved; a missing one stops the task with a reason")
+    func secretsAndEnvironmentFiles() async throws {
+        try await DockerFixture.with { docker in
+            let moto = try MotoServer()
+            try await moto.start()
+            let server = try LocalServerProcess()
+            var agent: AgentProcess?
+            var arns: [String] = []
+            try await withCleanup {
+                try await server.start()
+                let aws = AWSCLI(endpoint: moto.url)
+                for command in [["ssm", "put-parameter", "--name", "/app/db", "--value", "s3cr3t-db", "--type", "SecureString"],
+                                ["s3api", "create-bucket", "--bucket", "envs", "--create-bucket-configuration", "LocationConstraint=us-west-2"]] {
+                    let (status, _, err) = try await aws.raw(command)
+                    #expect(status == 0, "\(command): \(err)")
+                }
+                let (_, created, _) = try await aws.raw(["secretsmanager", "create-secret", "--name", "api", "--secret-string", #"{"token":"t0ken-api"}"#])
+                let secretArn = try #require((try JSONSerialization.jsonObject(with: Data(created.utf8)) as? [String: Any])?["ARN"] as? String)
+                let envFile = try TestEnvironment.temporaryDirectory("envfile") + "/app.env"
+                try "# settings\nFROM_FILE=yes\nOVERRIDDEN=file\n".write(toFile: envFile, atomically: true, encoding: .utf8)
+                let (put, _, putErr) = try await aws.raw(["s3api", "put-object", "--bucket", "envs", "--key", "app.env", "--body", envFile])
+                #expect(put == 0, "\(putErr)")
+
+                let hostDir = try TestEnvironment.temporaryDirectory("secrets")
+                let cli = AWSCLI(endpoint: server.url)
+                let input = """
+                    {"family":"secrets","executionRoleArn":"arn:aws:iam::000000000000:role/exec",
+                     "volumes":[{"name":"out","host":{"sourcePath":"\(hostDir)"}}],
+                     "containerDefinitions":[{"name":"main","image":"\(TestEnvironment.testImage)","memory":16,"dockerLabels":\(Self.labels()),
+                       "environment":[{"name":"OVERRIDDEN","value":"own"}],
+                       "secrets":[{"name":"DB","valueFrom":"/app/db"},{"name":"TOKEN","valueFrom":"\(secretArn):token::"}],
+                       "environmentFiles":[{"value":"arn:aws:s3:::envs/app.env","type":"s3"}],
+                       "mountPoints":[{"sourceVolume":"out","containerPath":"/out"}],
+                       "command":["sh","-c","env > /out/env.txt; exec sleep 3600"]}]}
+                    """
+                try await cli.ecs(["register-task-definition", "--cli-input-json", input])
+                try await cli.ecs(["register-task-definition", "--cli-input-json", input.replacingOccurrences(of: "\"family\":\"secrets\"", with: "\"family\":\"missing\"")
+                    .replacingOccurrences(of: "/app/db", with: "/app/nope")])
+                let process = try AgentProcess(backend: server.url, cluster: "", extra: Self.engineSettings.merging(["AWS_ENDPOINT_URL": moto.url]) { _, b in b })
+                agent = process
+                try process.start()
+                try await process.waitForLog("ACS connected")
+                let arn = try #require(try await cli.ecs(["run-task", "--task-definition", "secrets"]).string("tasks.0.taskArn"))
+                arns.append(arn)
+                try await eventually(timeout: .seconds(60), "the container wrote its environment") {
+                    if try await Self.describe(cli, arn).string("tasks.0.lastStatus") == "STOPPED" { throw FixtureError("stopped: \(try await Self.describe(cli, arn))") }
+                    return FileManager.default.fileExists(atPath: hostDir + "/env.txt")
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                let env = Set((try String(contentsOfFile: hostDir + "/env.txt", encoding: .utf8)).split(separator: "\n").map(String.init))
+                for expected in ["DB=s3cr3t-db", "TOKEN=t0ken-api", "FROM_FILE=yes", "OVERRIDDEN=own"] {
+                    #expect(env.contains(expected), "\(expected) in the container's environment")
+                }
+                let missing = try #require(try await cli.ecs(["run-task", "--task-definition", "missing"]).string("tasks.0.taskArn"))
+                arns.append(missing)
+                try await eventually(timeout: .seconds(30), "the task with a missing secret STOPPED") {
+                    try await Self.describe(cli, missing).string("tasks.0.lastStatus") == "STOPPED"
+                }
+                let reason = Self.container(try await Self.describe(cli, missing), "main")?["reason"] as? String ?? ""
+                #expect(reason.contains("ResourceInitializationError") && reason.contains("/app/nope"), "\(reason)")
+
+                #expect(!process.allLogs.contains("s3cr3t-db") && !process.allLogs.contains("t0ken-api"), "a secret reached the agent's log")
+                var saved = Data()
+                for suffix in ["", "-wal"] { saved += (try? Data(contentsOf: URL(fileURLWithPath: process.dataDirectory + "/data/agent.db" + suffix))) ?? Data() }
+                #expect(!saved.isEmpty)
+                #expect(saved.range(of: Data("s3cr3t-db".utf8)) == nil && saved.range(of: Data("t0ken-api".utf8)) == nil, "a secret reached the state database")
+            } cleanup: {
+                await agent?.kill9(); await server.stop(); moto.stop()
+                for arn in arns { await Self.removeLeftovers(docker, taskArn: arn) }
+            }
+        }
+    }
 }

@@ -53,12 +53,12 @@ struct RegistrationTests {
         #expect(names.contains("com.amazonaws.ecs.capability.logging-driver.awslogs"))
         #expect(Array(names.suffix(3)) == ["ecs.os-type", "ecs.os-family", "ecs.os-type-detailed"])
         // Never advertise what is not implemented yet.
-        for absent in ["com.amazonaws.ecs.capability.task-iam-role", "ecs.capability.task-eni", "ecs.capability.external", "ecs.capability.secrets.ssm.environment-variables"] {
+        for absent in ["com.amazonaws.ecs.capability.task-iam-role", "ecs.capability.task-eni", "ecs.capability.external", "ecs.capability.secrets.ssm.bootstrap.log-driver"] {
             #expect(!names.contains(absent))
         }
         // What the task engine implements.
         for present in ["ecs.capability.container-ordering", "ecs.capability.network.container-port-range", "ecs.capability.docker-plugin.local",
-                        "ecs.capability.container-health-check"] {
+                        "ecs.capability.container-health-check", "ecs.capability.secrets.ssm.environment-variables", "ecs.capability.env-files.s3"] {
             #expect(names.contains(present))
         }
         var noHealth = settings()

@@ -42,6 +42,16 @@ public struct ACSTask: Codable, Sendable {
     public init() {}
 }
 
+extension ACSTask {
+    /// The task without its role credentials: what may be written to disk.
+    public var withoutCredentials: ACSTask {
+        var copy = self
+        copy.roleCredentials = nil
+        copy.executionRoleCredentials = nil
+        return copy
+    }
+}
+
 public struct ACSContainer: Codable, Sendable {
     public var name: String?
     public var image: String?
