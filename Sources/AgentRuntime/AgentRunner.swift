@@ -114,15 +114,19 @@ public struct AgentRunner: Sendable {
         let receiver = EngineReceiver(manager: manager, credentials: taskCredentials)
         let handler = ACSMessageHandler(registration: registration, store: store, receiver: receiver, credentials: taskCredentials,
                                         reporter: reporter, logger: logger)
+        let metricsEnabled = !config.bool("ECS_DISABLE_METRICS")
+        let collector = ContainerStatsCollector(docker: docker, manager: manager, logger: logger)
         let discovery = EndpointDiscovery(api: api, containerInstanceArn: registration.containerInstanceArn, cluster: registration.cluster)
         let dialer = WebSocketDialer(credentials: credentials, region: region, logger: logger)
         let tcs = TCSSession(registration: registration, identity: identity, discovery: discovery, dialer: dialer, credentials: credentials,
-                             region: region, source: HostTelemetry(docker: docker), metricsEnabled: !config.bool("ECS_DISABLE_METRICS"), logger: logger)
+                             region: region, source: AgentTelemetry(docker: docker, manager: manager, collector: collector, clusterArn: registration.cluster),
+                             metricsEnabled: metricsEnabled, logger: logger)
         let arn = registration.containerInstanceArn
         let acs = ACSSession(registration: registration, identity: identity, discovery: discovery, dialer: dialer, handler: handler, logger: logger,
                              onConnected: { notifier.ready(status: "connected to ACS as \(arn)") },
                              onInactive: { tcs.disconnect() })
         var services: [any Service] = [reporter, TaskEngineService(manager: manager), acs, tcs]
+        if metricsEnabled { services.append(collector) }
         if notifier.watchdogInterval != nil { services.append(WatchdogService(notifier: notifier, logger: logger)) }
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

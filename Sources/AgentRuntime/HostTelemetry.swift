@@ -2,19 +2,116 @@ import ControlPlaneClient
 import DockerEngine
 import ECSModel
 import Logging
+import ServiceLifecycle
+import TaskEngine
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
 
-/// Telemetry: no task metrics yet (TCS sends the instance as idle) and the instance status
-/// from a Docker ping.
-struct HostTelemetry: TelemetrySource {
-    let docker: DockerClient
+/// Samples CPU and memory of every running task container (one-shot Docker stats every
+/// `interval`) and hands TCS the samples gathered since its last collection, as CWStatsSets:
+/// CPU in percent of one core, memory in MiB (protocol.md §5.3).
+actor ContainerStatsCollector: Service {
+    struct Samples {
+        var cpu: [Double] = []
+        var memory: [Double] = []
+    }
 
-    func taskMetrics() async -> [TaskMetric] { [] }
-    func taskHealth() async -> [TaskHealth] { [] }
+    let docker: DockerClient
+    let manager: TaskManager
+    let interval: Duration
+    let logger: Logger
+    /// docker id → (cumulative CPU ns, when read) of the previous sample.
+    private var previous: [String: (usage: UInt64, at: ContinuousClock.Instant)] = [:]
+    private var samples: [String: Samples] = [:]
+
+    init(docker: DockerClient, manager: TaskManager, interval: Duration = .seconds(5), logger: Logger) {
+        self.docker = docker
+        self.manager = manager
+        self.interval = interval
+        self.logger = logger
+    }
+
+    nonisolated func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    await self.sampleAll()
+                    try await Task.sleep(for: self.interval)
+                }
+            }
+        } catch is CancellationError {}
+    }
+
+    func sampleAll() async {
+        let ids = await manager.records().filter { $0.known == .running }.flatMap { $0.containers.filter { $0.known == .running }.compactMap(\.dockerID) }
+        let docker = self.docker
+        let results = await withTaskGroup(of: (String, ContainerStats?).self) { group in
+            for id in ids { group.addTask { (id, try? await docker.stats(id, oneShot: true)) } }
+            var out: [(String, ContainerStats?)] = []
+            for await r in group { out.append(r) }
+            return out
+        }
+        let now = ContinuousClock.now
+        for (id, stats) in results {
+            guard let stats else { continue }
+            if let usage = stats.cpuStats?.cpuUsage?.totalUsage {
+                if let last = previous[id], usage >= last.usage {
+                    let elapsed = (now - last.at).seconds
+                    if elapsed > 0 { samples[id, default: .init()].cpu.append(Double(usage - last.usage) / 1e9 / elapsed * 100) }
+                }
+                previous[id] = (usage, now)
+            }
+            if let usage = stats.memoryStats?.usage {
+                // Page cache is not the container's own memory (the Go agent subtracts it too).
+                let cache = stats.memoryStats?.stats?["cache"] ?? stats.memoryStats?.stats?["inactive_file"] ?? 0
+                samples[id, default: .init()].memory.append(Double(usage > cache ? usage - cache : usage) / 1_048_576)
+            }
+        }
+        let live = Set(ids)
+        previous = previous.filter { live.contains($0.key) }
+    }
+
+    /// The samples since the last call, per docker id; they are consumed.
+    func take() -> [String: Samples] {
+        defer { samples = [:] }
+        return samples
+    }
+}
+
+/// TCS telemetry: task metrics from the stats collector, container health from the engine's
+/// records, and the instance status from a Docker ping.
+struct AgentTelemetry: TelemetrySource {
+    let docker: DockerClient
+    let manager: TaskManager
+    let collector: ContainerStatsCollector
+    let clusterArn: String
+
+    func taskMetrics() async -> [TaskMetric] {
+        let samples = await collector.take()
+        return await manager.records().filter { $0.known == .running }.compactMap { record in
+            let containers = record.containers.compactMap { c -> ContainerMetric? in
+                guard let id = c.dockerID, let s = samples[id], !s.cpu.isEmpty || !s.memory.isEmpty else { return nil }
+                return ContainerMetric(containerName: c.name, cpuStatsSet: Self.statsSet(s.cpu), memoryStatsSet: Self.statsSet(s.memory))
+            }
+            guard !containers.isEmpty else { return nil }
+            return TaskMetric(taskArn: record.arn, clusterArn: clusterArn, taskDefinitionFamily: record.task.family,
+                              taskDefinitionVersion: record.task.version, containerMetrics: containers)
+        }
+    }
+
+    func taskHealth() async -> [TaskHealth] {
+        let now = Date().timeIntervalSince1970
+        return await manager.records().filter { $0.known == .running }.compactMap { record in
+            let checked = zip(record.containers, record.task.containers ?? []).filter { $0.1.healthCheckType == "docker" }
+            guard !checked.isEmpty else { return nil }
+            return TaskHealth(taskArn: record.arn, clusterArn: clusterArn, taskDefinitionFamily: record.task.family, taskDefinitionVersion: record.task.version,
+                              containers: checked.map { ContainerHealth(containerName: $0.0.name, healthStatus: $0.0.health.rawValue, statusSince: now) })
+        }
+    }
+
     func instanceStatuses() async -> [InstanceStatus] {
         let now = Date().timeIntervalSince1970
         var runtime = InstanceStatus(type: "ContainerRuntime", status: "OK", lastUpdated: now, lastStatusChange: now)
@@ -23,5 +120,10 @@ struct HostTelemetry: TelemetrySource {
             runtime.statusReason = "\(error)"
         }
         return [runtime, InstanceStatus(type: "Agent", status: "OK", lastUpdated: now, lastStatusChange: now)]
+    }
+
+    static func statsSet(_ values: [Double]) -> CWStatsSet {
+        guard let low = values.min(), let high = values.max() else { return CWStatsSet(min: 0, max: 0, sampleCount: 0, sum: 0) }
+        return CWStatsSet(min: low, max: high, sampleCount: Int64(values.count), sum: values.reduce(0, +))
     }
 }

@@ -372,4 +372,46 @@ struct TasksOnDockerTests {
             }
         }
     }
+
+    @Test("TCS gets the task's CPU (percent of a core) and memory (MiB) as CWStatsSets, and its container health")
+    func telemetry() async throws {
+        try await DockerFixture.with { docker in
+            let server = try LocalServerProcess()
+            try await server.start()
+            let cli = AWSCLI(endpoint: server.url)
+            let health = #"{"command":["CMD-SHELL","true"],"interval":1,"timeout":2,"retries":3}"#
+            try await Self.register(cli, family: "busy", containers: """
+                [{"name":"spin","image":"\(TestEnvironment.testImage)","memory":32,"dockerLabels":\(Self.labels()),"healthCheck":\(health),
+                  "command":["sh","-c","while :; do :; done"]}]
+                """)
+            let agent = try AgentProcess(backend: server.url, cluster: "", extra: Self.engineSettings)
+            var arn: String?
+            try await withCleanup {
+                try agent.start()
+                try await agent.waitForLog("ACS connected")
+                let taskArn = try #require(try await cli.ecs(["run-task", "--task-definition", "busy"]).string("tasks.0.taskArn"))
+                arn = taskArn
+                var metric: [String: Any] = [:], healthEntry: [String: Any] = [:]
+                try await eventually(timeout: .seconds(75), every: .seconds(1), "task metrics and health at ecs-local") {
+                    let text = try await Subprocess.runDetached { try Subprocess.run(["curl", "-s", server.url + "/admin/telemetry"], environment: [:]) }.stdout
+                    let all = (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [String: [String: Any]]] ?? [:]).values.first ?? [:]
+                    metric = all["PublishMetricsRequest \(taskArn)"]?["message"] as? [String: Any] ?? [:]
+                    healthEntry = all["PublishHealthRequest \(taskArn)"]?["message"] as? [String: Any] ?? [:]
+                    let status = (healthEntry["containers"] as? [[String: Any]])?.first?["healthStatus"] as? String
+                    return !metric.isEmpty && status == "HEALTHY"
+                }
+                let container = try #require((metric["containerMetrics"] as? [[String: Any]])?.first)
+                #expect(container["containerName"] as? String == "spin")
+                let cpu = try #require(container["cpuStatsSet"] as? [String: Any])
+                let memory = try #require(container["memoryStatsSet"] as? [String: Any])
+                #expect((cpu["sampleCount"] as? Int ?? 0) >= 1)
+                #expect((cpu["max"] as? Double ?? 0) > 20, "a spinning shell uses a good part of a core: \(cpu)")
+                #expect((cpu["max"] as? Double ?? 0) <= 250, "percent of one core, not of the host: \(cpu)")
+                #expect((memory["max"] as? Double ?? -1) >= 0 && (memory["max"] as? Double ?? 100) < 32, "MiB: \(memory)")
+            } cleanup: {
+                await agent.kill9(); await server.stop()
+                await Self.removeLeftovers(docker, taskArn: arn)
+            }
+        }
+    }
 }
