@@ -18,6 +18,8 @@ public struct EngineSettings: Sendable {
     /// before the orphan sweep removes it.
     public var orphanGrace: Duration = .seconds(60)
     public var privilegedDisabled = false
+    /// How often a RUNNING task's containers are inspected again (plus up to a tenth more, at most 30 s, of jitter).
+    public var steadyStatePoll: Duration = .seconds(300)
     /// Registry credentials for an image (ECS_ENGINE_AUTH_TYPE/DATA), nil for anonymous.
     public var login: @Sendable (String) -> RegistryLogin? = { _ in nil }
 

@@ -18,6 +18,8 @@ actor ManagedTask {
         case reinspect
         case inspected(container: String, RuntimeContainer?)
         case tick
+        /// The steady-state re-inspection is due (engine.md §3.3: 5 min + up to 30 s).
+        case steadyCheck
         case cleanupDue
     }
 
@@ -45,6 +47,7 @@ actor ManagedTask {
     /// accept → first create call, plus last start returned → RUNNING saved.
     private var launch: (accepted: ContinuousClock.Instant?, firstCreateCall: ContinuousClock.Instant?, lastStartReturned: ContinuousClock.Instant?)
     private var tickScheduled = false
+    private var steadyCheckScheduled = false
     private var admission: Task<Void, Never>?
     private var resourcesReleased = false
     private var cleanupScheduled = false
@@ -154,6 +157,9 @@ actor ManagedTask {
             reconcile(name, with: seen, now: now)
         case .tick:
             tickScheduled = false
+        case .steadyCheck:
+            steadyCheckScheduled = false
+            await handle(.reinspect, &group)
         case .cleanupDue:
             await cleanUp()
         }
@@ -354,6 +360,16 @@ actor ManagedTask {
             group.addTask { [post] in
                 try? await Task.sleep(for: .seconds(1))
                 post.yield(.tick)
+            }
+        }
+        if record.known == .running && record.desired == .running && !steadyCheckScheduled {
+            // Docker may lose an event; a periodic look at every container catches what it missed.
+            steadyCheckScheduled = true
+            let poll = services.settings.steadyStatePoll
+            let wait = poll + .milliseconds(Int.random(in: 0...Int(min(30_000, poll.seconds * 100))))
+            group.addTask { [post] in
+                guard (try? await Task.sleep(for: wait)) != nil else { return }
+                post.yield(.steadyCheck)
             }
         }
         if record.known == .stopped && inFlight.isEmpty {

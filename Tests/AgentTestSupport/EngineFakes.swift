@@ -104,6 +104,15 @@ public final class FakeContainerRuntime: ContainerRuntime, @unchecked Sendable {
         emit(c.id, .died(exitCode: code))
     }
 
+    /// The container exits and Docker's event is lost.
+    public func exitSilently(_ taskContainer: String, code: Int) {
+        guard let c = container(named: taskContainer) else { return }
+        lock.withLock {
+            containers[c.id]?.state = .exited
+            containers[c.id]?.exitCode = code
+        }
+    }
+
     public func setHealthy(_ taskContainer: String) {
         guard let c = container(named: taskContainer) else { return }
         lock.withLock { containers[c.id]?.health = .healthy }

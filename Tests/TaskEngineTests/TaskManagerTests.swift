@@ -15,13 +15,14 @@ final class EngineHarness: @unchecked Sendable {
 
     init(runtime: FakeContainerRuntime = FakeContainerRuntime(), store: MemoryEngineStore = MemoryEngineStore(),
          capacity: ResourceDemand = ResourceDemand(cpu: 4096, memoryMiB: 4096), behavior: PullBehavior = .default,
-         cleanupWait: Duration = .milliseconds(50), orphanGrace: Duration = .seconds(3600)) {
+         cleanupWait: Duration = .milliseconds(50), orphanGrace: Duration = .seconds(3600), steadyStatePoll: Duration = .seconds(300)) {
         self.runtime = runtime
         self.store = store
         var settings = EngineSettings(cluster: "test", region: "us-west-2", instanceLabel: "instance-1")
         settings.cleanupWait = cleanupWait
         settings.deliveryCheck = .milliseconds(20)
         settings.orphanGrace = orphanGrace
+        settings.steadyStatePoll = steadyStatePoll
         var logger = Logger(label: "test.engine")
         logger.logLevel = .warning
         admission = AdmissionQueue(capacity: capacity)
@@ -323,5 +324,17 @@ struct TaskManagerTests {
         runtime.removeBehindBack("a")
         try await eventually(timeout: .seconds(5), "STOPPED once Docker answers") { again.taskStatus(arn) == "STOPPED" }
         await again.finish()
+    }
+
+    @Test("A container whose exit event was lost is found STOPPED by the steady-state re-inspection")
+    func lostEvent() async throws {
+        let h = EngineHarness(steadyStatePoll: .milliseconds(200))
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/lost"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
+        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        h.runtime.exitSilently("a", code: 7)
+        try await eventually(timeout: .seconds(5), "STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        #expect(h.container(arn, "a")?.exitCode == 7)
+        await h.finish()
     }
 }
