@@ -70,7 +70,8 @@ public enum RegistrationRequest {
         names.append(current + "full-sync")
         // The task engine: dependsOn ordering, contiguous host port blocks for containerPortRange,
         // Docker volumes with the local driver (task and shared scope).
-        names += [current + "container-ordering", current + "network.container-port-range", current + "docker-plugin.local"]
+        names += [current + "container-ordering", current + "network.container-port-range", current + "docker-plugin.local",
+                  current + "container-restart-policy"]
         // Secrets as environment variables and S3 environment files, with the execution role.
         names += [current + "secrets.ssm.environment-variables", current + "secrets.asm.environment-variables", current + "env-files.s3"]
         if !s.dockerHealthCheckDisabled, let api = dockerAPI, compare(api.max, "1.24") >= 0 { names.append(current + "container-health-check") }

@@ -48,6 +48,8 @@ actor ManagedTask {
     private var launch: (accepted: ContinuousClock.Instant?, firstCreateCall: ContinuousClock.Instant?, lastStartReturned: ContinuousClock.Instant?)
     private var tickScheduled = false
     private var steadyCheckScheduled = false
+    /// Containers that exited and that their restart policy starts again.
+    private var restartPending: Set<String> = []
     private var admission: Task<Void, Never>?
     private var resourcesReleased = false
     private var cleanupScheduled = false
@@ -227,6 +229,11 @@ actor ManagedTask {
             record.containers[i].startedAt = c.startedAt ?? now
         case .died(let code):
             if c.known < .stopped { record.containers[i].exitCode = code ?? c.exitCode }
+            if c.known == .running, restarts(i, exitCode: code, now: now) {
+                logger.notice("container exited; its restart policy starts it again", metadata: ["container": "\(c.name)", "exitCode": "\(code.map(String.init) ?? "")"])
+                restartPending.insert(c.name)
+                return
+            }
             raise(i, to: .stopped)
         case .healthy:
             record.containers[i].health = .healthy
@@ -259,6 +266,17 @@ actor ManagedTask {
         case .exited, .dead, .removing: raise(i, to: seen.startedAt == nil ? .created : .stopped)
         }
         if seen.state == .created && record.containers[i].desired == .stopped { raise(i, to: .stopped) }
+    }
+
+    /// The container restart policy (engine.md §3.4): enabled, the task and the container still
+    /// wanted RUNNING, the exit code not ignored, and the last (re)start at least
+    /// `restartAttemptPeriod` (default 300 s) ago.
+    private func restarts(_ i: Int, exitCode: Int?, now: Double) -> Bool {
+        guard let policy = record.task.containers?[i].restartPolicy, policy.enabled == true,
+              record.desired == .running, record.containers[i].desired == .running else { return false }
+        if let code = exitCode, (policy.ignoredExitCodes ?? []).contains(code) { return false }
+        let since = record.containers[i].lastRestartAt ?? record.containers[i].startedAt ?? 0
+        return now - since >= Double(policy.restartAttemptPeriod ?? 300)
     }
 
     private func adopt(_ i: Int, _ seen: RuntimeContainer, now: Double) {
@@ -305,6 +323,13 @@ actor ManagedTask {
         }
         // Ports are chosen before the record is saved, so the saved record names them.
         var actions: [PlannedAction] = []
+        for name in restartPending where inFlight[name] == nil {
+            restartPending.remove(name)
+            guard let i = record.index(of: name), record.containers[i].known == .running, record.desired == .running else { continue }
+            record.containers[i].restartCount = (record.containers[i].restartCount ?? 0) + 1
+            record.containers[i].lastRestartAt = now
+            actions.append(PlannedAction(name, .start))
+        }
         for action in step.actions {
             if action.action == .create, let i = record.index(of: action.container), record.containers[i].ports.isEmpty,
                let acs = record.task.containers?[i], !(acs.portMappings ?? []).isEmpty {

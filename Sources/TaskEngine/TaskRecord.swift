@@ -21,6 +21,9 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var bindings: [NetworkBinding]
     /// A container seen running again after STOPPED is stopped once per task, then left alone.
     public var restoppedOnce: Bool
+    /// Restarts made by its restart policy, and when the last one was.
+    public var restartCount: Int?
+    public var lastRestartAt: Double?
 
     public init(name: String, dockerName: String, essential: Bool) {
         self.name = name

@@ -58,7 +58,7 @@ struct RegistrationTests {
         }
         // What the task engine implements.
         for present in ["ecs.capability.container-ordering", "ecs.capability.network.container-port-range", "ecs.capability.docker-plugin.local",
-                        "ecs.capability.container-health-check", "ecs.capability.secrets.ssm.environment-variables", "ecs.capability.env-files.s3"] {
+                        "ecs.capability.container-health-check", "ecs.capability.secrets.ssm.environment-variables", "ecs.capability.env-files.s3", "ecs.capability.container-restart-policy"] {
             #expect(names.contains(present))
         }
         var noHealth = settings()

@@ -337,4 +337,36 @@ struct TaskManagerTests {
         #expect(h.container(arn, "a")?.exitCode == 7)
         await h.finish()
     }
+
+    @Test("Restart policy: an exit is answered with a start while the exit code is not ignored and the attempt period has passed")
+    func restartPolicy() async throws {
+        let h = EngineHarness()
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/restart"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: """
+            [{"name":"a","image":"img","restartPolicy":{"enabled":true,"ignoredExitCodes":[0],"restartAttemptPeriod":0}}]
+            """))
+        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        h.runtime.exit("a", code: 1)
+        try await eventually("started again") { h.runtime.callCount("start ") == 2 && h.runtime.container(named: "a")?.state == .running }
+        #expect(h.taskStatus(arn) == "RUNNING", "a restarted container does not stop the task")
+        try await eventually("restart counted") { h.store.record(arn)?.containers.first?.restartCount == 1 }
+        h.runtime.exit("a", code: 0)
+        try await eventually("an ignored exit code stops it") { h.taskStatus(arn) == "STOPPED" }
+        #expect(h.runtime.callCount("start ") == 2)
+        await h.finish()
+    }
+
+    @Test("Restart policy: within the attempt period an exit is not restarted")
+    func restartPolicyPeriod() async throws {
+        let h = EngineHarness()
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/restart2"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: """
+            [{"name":"a","image":"img","restartPolicy":{"enabled":true,"restartAttemptPeriod":300}}]
+            """))
+        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        h.runtime.exit("a", code: 1)
+        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        #expect(h.runtime.callCount("start ") == 1)
+        await h.finish()
+    }
 }
