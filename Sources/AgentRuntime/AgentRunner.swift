@@ -86,11 +86,12 @@ public struct AgentRunner: Sendable {
         let api = ECSHTTPAPI(client: AWSJSONClient(options: .init(endpoint: apiEndpoint, region: region, userAgent: identity.userAgent), credentials: credentials))
         logger.info("control plane", metadata: ["endpoint": "\(apiEndpoint)", "region": "\(region)", "cluster": "\(config.cluster)"])
 
+        let cgroups = taskCgroups(dockerCgroupDriver: (try? await docker.info())?.cgroupDriver)
         notifier.status("registering with \(apiEndpoint)")
         let registration: Registration
         do {
             let registrar = Registrar(
-                api: api, store: store, settings: registrationSettings(), host: hostResources(),
+                api: api, store: store, settings: registrationSettings(taskCgroups: cgroups != nil), host: hostResources(),
                 dockerAPI: (dockerVersion.minAPIVersion ?? "1.12", dockerVersion.apiVersion),
                 identity: { await Self.identityDocument(imds) }, logger: logger)
             guard let registered = try await Self.untilStopSignal({ try await registrar.register() }) else {
@@ -110,7 +111,8 @@ public struct AgentRunner: Sendable {
         let manager = taskManager(docker: DockerContainerRuntime(docker: docker), store: store, reporter: reporter,
                                   settings: engineSettings(cluster: registration.cluster, region: region, containerInstanceArn: registration.containerInstanceArn),
                                   host: hostResources(),
-                                  secrets: AWSSecretsSource(region: region, environment: environment, userAgent: identity.userAgent))
+                                  secrets: AWSSecretsSource(region: region, environment: environment, userAgent: identity.userAgent),
+                                  cgroups: cgroups)
         let receiver = EngineReceiver(manager: manager, credentials: taskCredentials)
         let handler = ACSMessageHandler(registration: registration, store: store, receiver: receiver, credentials: taskCredentials,
                                         reporter: reporter, logger: logger)
@@ -195,7 +197,7 @@ public struct AgentRunner: Sendable {
         return external ? [env, rotating, shared, role] : [env, shared, role, rotating]
     }
 
-    func registrationSettings() -> RegistrationSettings {
+    func registrationSettings(taskCgroups: Bool = false) -> RegistrationSettings {
         var s = RegistrationSettings(cluster: config.string("ECS_CLUSTER") ?? "")
         s.instanceAttributes = config.map("ECS_INSTANCE_ATTRIBUTES")
         s.instanceTags = config.map("ECS_CONTAINER_INSTANCE_TAGS")
@@ -209,6 +211,7 @@ public struct AgentRunner: Sendable {
         s.apparmorCapable = config.bool("ECS_APPARMOR_CAPABLE")
         s.external = config.bool("ECS_EXTERNAL")
         s.dockerHealthCheckDisabled = config.bool("ECS_DISABLE_DOCKER_HEALTH_CHECK")
+        s.taskCPUMemLimit = taskCgroups
         s.detailedOSFamily = config.string("ECS_DETAILED_OS_FAMILY")
         s.architecture = HostFacts.architecture
         return s

@@ -68,6 +68,8 @@ extension AgentRunner {
         s.stopTimeout = config.containerStopTimeout
         s.cleanupWait = config.duration("ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION")
         s.privilegedDisabled = config.bool("ECS_DISABLE_PRIVILEGED")
+        s.cgroupCPUPeriod = config.duration("ECS_CGROUP_CPU_PERIOD")
+        s.taskPidsLimit = config.int("ECS_TASK_PIDS_LIMIT")
         if let type = config.string("ECS_ENGINE_AUTH_TYPE"), let data = config.string("ECS_ENGINE_AUTH_DATA") {
             s.login = { image in
                 RegistryAuth.login(forImage: image, type: type, data: data).map {
@@ -79,7 +81,7 @@ extension AgentRunner {
     }
 
     func taskManager(docker: DockerContainerRuntime, store: AgentStateStore, reporter: StateChangeReporter, settings: EngineSettings,
-                     host: HostResources, secrets: (any SecretsSource)?) -> TaskManager {
+                     host: HostResources, secrets: (any SecretsSource)?, cgroups: (any TaskCgroups)?) -> TaskManager {
         let range = config.dynamicHostPortRange
         let reservedTCP = Set(config.ports("ECS_RESERVED_PORTS")), reservedUDP = Set(config.ports("ECS_RESERVED_PORTS_UDP"))
         let allocator = HostPortAllocator(range: range.start...range.end, reservedTCP: reservedTCP, reservedUDP: reservedUDP)
@@ -89,8 +91,27 @@ extension AgentRunner {
         let services = EngineServices(
             settings: settings, runtime: docker, store: EngineStateStore(store: store, reporter: reporter),
             admission: AdmissionQueue(capacity: capacity), ports: PortLedger(allocator: allocator),
-            puller: ImagePuller(runtime: docker, behavior: behavior, logger: logger), secrets: secrets, logger: logger,
+            puller: ImagePuller(runtime: docker, behavior: behavior, logger: logger), secrets: secrets, cgroups: cgroups, logger: logger,
             now: { Date().timeIntervalSince1970 })
         return TaskManager(services: services)
+    }
+}
+
+extension AgentRunner {
+    /// Task cgroups when ECS_ENABLE_TASK_CPU_MEM_LIMIT is on and Docker uses the cgroupfs driver;
+    /// otherwise nil, with a line that says why task-level cpu and memory are not enforced.
+    func taskCgroups(dockerCgroupDriver: String?) -> (any TaskCgroups)? {
+        guard config.bool("ECS_ENABLE_TASK_CPU_MEM_LIMIT") else { return nil }
+        let root = config.string("ECS_CGROUP_PATH") ?? "/sys/fs/cgroup"
+        guard dockerCgroupDriver == nil || dockerCgroupDriver == "cgroupfs" else {
+            logger.warning("task-level cpu and memory are not enforced: Docker's cgroup driver is not cgroupfs",
+                           metadata: ["cgroupDriver": "\(dockerCgroupDriver ?? "")", "key": "ECS_ENABLE_TASK_CPU_MEM_LIMIT"])
+            return nil
+        }
+        guard let cgroups = TaskCgroupFS(root: root) else {
+            logger.warning("task-level cpu and memory are not enforced: no cgroup hierarchy found", metadata: ["ECS_CGROUP_PATH": "\(root)"])
+            return nil
+        }
+        return cgroups
     }
 }

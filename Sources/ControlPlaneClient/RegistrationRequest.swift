@@ -18,6 +18,8 @@ public struct RegistrationSettings: Sendable {
     public var external = false
     /// ECS_DISABLE_DOCKER_HEALTH_CHECK.
     public var dockerHealthCheckDisabled = false
+    /// Task cgroups are made (ECS_ENABLE_TASK_CPU_MEM_LIMIT on and a usable cgroupfs).
+    public var taskCPUMemLimit = false
     public var detailedOSFamily: String?
     /// `uname -m` in ECS's words: x86_64, arm64, i386.
     public var architecture = "x86_64"
@@ -74,6 +76,7 @@ public enum RegistrationRequest {
                   current + "container-restart-policy"]
         // Secrets as environment variables and S3 environment files, with the execution role.
         names += [current + "secrets.ssm.environment-variables", current + "secrets.asm.environment-variables", current + "env-files.s3"]
+        if s.taskCPUMemLimit { names += [current + "task-cpu-mem-limit", current + "increased-task-cpu-limit"] }
         if !s.dockerHealthCheckDisabled, let api = dockerAPI, compare(api.max, "1.24") >= 0 { names.append(current + "container-health-check") }
         // Docker features the daemon provides and the agent passes through.
         if !s.privilegedDisabled { names.append(legacy + "privileged-container") }

@@ -12,6 +12,7 @@ struct ActionInput: Sendable {
     var dockerNames: [String: String]
     var stopTimeout: Duration
     var credentials: IAMRoleCredentials?
+    var cgroupParent: String?
     var services: EngineServices
 }
 
@@ -27,7 +28,7 @@ extension ManagedTask {
         for c in record.containers { names[c.name] = c.dockerName }
         return ActionInput(action: action.action, task: record.task, container: acs, record: record.containers[i], binds: binds,
                            volumes: sources, dockerNames: names, stopTimeout: stopTimeout(of: acs.name ?? ""),
-                           credentials: executionCredentials, services: services)
+                           credentials: executionCredentials, cgroupParent: record.cgroupParent, services: services)
     }
 
     static func perform(_ input: ActionInput) async -> ActionResult {
@@ -112,6 +113,7 @@ extension ManagedTask {
         context.binds = try input.binds.get()
         context.dockerNames = input.dockerNames
         context.privilegedDisabled = settings.privilegedDisabled
+        context.cgroupParent = input.cgroupParent
         context.extraLabels = [EngineSettings.instanceLabelKey: settings.instanceLabel]
         context.imageEnvironment = (try? await runtime.imageEnvironment(input.container.image ?? "")) ?? []
         if let source = input.services.secrets, !(input.container.secrets ?? []).isEmpty || !(input.container.environmentFiles ?? []).isEmpty {

@@ -45,7 +45,7 @@ public struct CreateContext: Sendable {
 }
 
 public enum CreateRequest {
-    static let minimumShares = 2, maximumShares = 262_144
+    public static let minimumShares = 2, maximumShares = 262_144
     static let minimumMemory: Int64 = 4 << 20
 
     /// `ecs-<family>-<revision>-<name, only [A-Za-z0-9-]>-<20 hex>`: unique, recorded before the

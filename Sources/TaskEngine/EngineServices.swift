@@ -18,6 +18,9 @@ public struct EngineSettings: Sendable {
     /// before the orphan sweep removes it.
     public var orphanGrace: Duration = .seconds(60)
     public var privilegedDisabled = false
+    /// ECS_CGROUP_CPU_PERIOD and ECS_TASK_PIDS_LIMIT.
+    public var cgroupCPUPeriod: Duration = .milliseconds(100)
+    public var taskPidsLimit = 0
     /// How often a RUNNING task's containers are inspected again (plus up to a tenth more, at most 30 s, of jitter).
     public var steadyStatePoll: Duration = .seconds(300)
     /// Registry credentials for an image (ECS_ENGINE_AUTH_TYPE/DATA), nil for anonymous.
@@ -41,11 +44,14 @@ public struct EngineServices: Sendable {
     public var ports: PortLedger
     public var puller: ImagePuller
     public var secrets: (any SecretsSource)?
+    /// Task cgroups for task-level cpu and memory; nil when ECS_ENABLE_TASK_CPU_MEM_LIMIT is off.
+    public var cgroups: (any TaskCgroups)?
     public var logger: Logger
     public var now: @Sendable () -> Double
 
     public init(settings: EngineSettings, runtime: any ContainerRuntime, store: any EngineStore, admission: AdmissionQueue, ports: PortLedger,
-                puller: ImagePuller, secrets: (any SecretsSource)? = nil, logger: Logger, now: @escaping @Sendable () -> Double) {
+                puller: ImagePuller, secrets: (any SecretsSource)? = nil, cgroups: (any TaskCgroups)? = nil, logger: Logger,
+                now: @escaping @Sendable () -> Double) {
         self.settings = settings
         self.runtime = runtime
         self.store = store
@@ -53,6 +59,7 @@ public struct EngineServices: Sendable {
         self.ports = ports
         self.puller = puller
         self.secrets = secrets
+        self.cgroups = cgroups
         self.logger = logger
         self.now = now
     }

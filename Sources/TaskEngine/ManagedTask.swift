@@ -330,6 +330,19 @@ actor ManagedTask {
             record.containers[i].lastRestartAt = now
             actions.append(PlannedAction(name, .start))
         }
+        // A preparation that fails changes what the task wants; the step is planned again at once.
+        var replan = false
+        if step.actions.contains(where: { $0.action == .create }), let cgroups = services.cgroups, record.cgroupParent == nil {
+            do {
+                let limits = try TaskCgroupLimits(task: record.task, cpuPeriod: services.settings.cgroupCPUPeriod, pidsLimit: services.settings.taskPidsLimit)
+                record.cgroupParent = try cgroups.create(taskID: TaskCgroupLimits.taskID(record.arn), limits: limits)
+            } catch {
+                record.desired = .stopped
+                record.reason = record.reason ?? ((error as? CreateRequestError)?.reason ?? "ResourceInitializationError: failed to create the task cgroup: \(error)")
+                step.actions.removeAll()
+                replan = true
+            }
+        }
         for action in step.actions {
             if action.action == .create, let i = record.index(of: action.container), record.containers[i].ports.isEmpty,
                let acs = record.task.containers?[i], !(acs.portMappings ?? []).isEmpty {
@@ -338,11 +351,13 @@ actor ManagedTask {
                 } catch {
                     record.containers[i].desired = .stopped
                     record.containers[i].reason = "CannotCreateContainerError: \(error.description)"
+                    replan = true
                     continue
                 }
             }
             actions.append(action)
         }
+        if replan { post.yield(.tick) }
         // The change marks the record as reported; that mark holds only once both are saved.
         var reported = record
         let change = TaskPlanner.stateChange(&reported, cluster: services.settings.cluster)
@@ -432,6 +447,7 @@ actor ManagedTask {
                 logger.warning("container not removed at cleanup", metadata: ["container": "\(c.name)", "error": "\(error)"])
             }
         }
+        if record.cgroupParent != nil { services.cgroups?.remove(taskID: TaskCgroupLimits.taskID(record.arn)) }
         for name in volumes?.removedAtCleanup ?? [] {
             do { try await services.runtime.removeVolume(name) } catch {
                 logger.warning("task volume not removed at cleanup", metadata: ["volume": "\(name)", "error": "\(error)"])

@@ -58,6 +58,8 @@ public struct TaskRecord: Codable, Sendable {
     public var executionStoppedAt: Double?
     /// Why the task stopped, when the engine stopped it.
     public var reason: String?
+    /// The task cgroup its containers run under (ECS_ENABLE_TASK_CPU_MEM_LIMIT), once made.
+    public var cgroupParent: String?
 
     public var arn: String { task.arn ?? "" }
 

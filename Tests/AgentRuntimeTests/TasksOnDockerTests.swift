@@ -414,4 +414,51 @@ struct TasksOnDockerTests {
             }
         }
     }
+
+    @Test("Task-level cpu and memory become a task cgroup (CFS quota, memory limit) that the containers run under; it is removed at cleanup")
+    func taskCgroup() async throws {
+        try await DockerFixture.with { docker in
+            let server = try LocalServerProcess()
+            try await server.start()
+            let cli = AWSCLI(endpoint: server.url)
+            let input = #"{"family":"limited","cpu":"256","memory":"64","containerDefinitions":[{"name":"main","image":"\#(TestEnvironment.testImage)","dockerLabels":\#(Self.labels()),"command":["sleep","3600"]}]}"#
+            try await cli.ecs(["register-task-definition", "--cli-input-json", input])
+            let agent = try AgentProcess(backend: server.url, cluster: "", extra: Self.engineSettings)
+            var arn: String?
+            try await withCleanup {
+                try agent.start()
+                try await agent.waitForLog("ACS connected")
+                let taskArn = try #require(try await cli.ecs(["run-task", "--task-definition", "limited"]).string("tasks.0.taskArn"))
+                arn = taskArn
+                do {
+                    try await eventually(timeout: .seconds(30), "RUNNING") {
+                        let task = try await Self.describe(cli, taskArn)
+                        if task.string("tasks.0.lastStatus") == "STOPPED" { throw FixtureError("stopped: \(task)") }
+                        return task.string("tasks.0.lastStatus") == "RUNNING"
+                    }
+                } catch {
+                    throw FixtureError("\(error)\n\(agent.log.suffix(4000))")
+                }
+                let id = String(taskArn.split(separator: "/").last!)
+                let container = try #require(try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(taskArn)")).first)
+                let inspected = try await Subprocess.runDetached { try Subprocess.run(["docker", "inspect", "-f", "{{.HostConfig.CgroupParent}}", container.id], environment: ProcessInfo.processInfo.environment) }
+                #expect(inspected.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "/ecs/\(id)")
+                let unified = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers")
+                func read(_ path: String) -> String { ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+                if unified {
+                    #expect(read("/sys/fs/cgroup/ecs/\(id)/cpu.max") == "25000 100000")
+                    #expect(read("/sys/fs/cgroup/ecs/\(id)/memory.max") == String(64 << 20))
+                } else {
+                    #expect(read("/sys/fs/cgroup/cpu/ecs/\(id)/cpu.cfs_quota_us") == "25000")
+                    #expect(read("/sys/fs/cgroup/memory/ecs/\(id)/memory.limit_in_bytes") == String(64 << 20))
+                }
+                try await cli.ecs(["stop-task", "--task", taskArn])
+                let dir = unified ? "/sys/fs/cgroup/ecs/\(id)" : "/sys/fs/cgroup/memory/ecs/\(id)"
+                try await eventually(timeout: .seconds(30), "the task cgroup removed at cleanup") { !FileManager.default.fileExists(atPath: dir) }
+            } cleanup: {
+                await agent.kill9(); await server.stop()
+                await Self.removeLeftovers(docker, taskArn: arn)
+            }
+        }
+    }
 }

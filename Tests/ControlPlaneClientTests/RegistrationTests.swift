@@ -61,6 +61,10 @@ struct RegistrationTests {
                         "ecs.capability.container-health-check", "ecs.capability.secrets.ssm.environment-variables", "ecs.capability.env-files.s3", "ecs.capability.container-restart-policy"] {
             #expect(names.contains(present))
         }
+        #expect(!names.contains("ecs.capability.task-cpu-mem-limit"), "only when task cgroups can be made")
+        var cgroups = settings()
+        cgroups.taskCPUMemLimit = true
+        #expect(try build(cgroups)["attributes"]!.arrayValue!.contains { $0["name"]?.stringValue == "ecs.capability.task-cpu-mem-limit" })
         var noHealth = settings()
         noHealth.dockerHealthCheckDisabled = true
         #expect(!(try build(noHealth)["attributes"]!.arrayValue!.contains { $0["name"]?.stringValue == "ecs.capability.container-health-check" }))

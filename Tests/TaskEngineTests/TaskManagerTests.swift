@@ -15,7 +15,8 @@ final class EngineHarness: @unchecked Sendable {
 
     init(runtime: FakeContainerRuntime = FakeContainerRuntime(), store: MemoryEngineStore = MemoryEngineStore(),
          capacity: ResourceDemand = ResourceDemand(cpu: 4096, memoryMiB: 4096), behavior: PullBehavior = .default,
-         cleanupWait: Duration = .milliseconds(50), orphanGrace: Duration = .seconds(3600), steadyStatePoll: Duration = .seconds(300)) {
+         cleanupWait: Duration = .milliseconds(50), orphanGrace: Duration = .seconds(3600), steadyStatePoll: Duration = .seconds(300),
+         cgroups: (any TaskCgroups)? = nil) {
         self.runtime = runtime
         self.store = store
         var settings = EngineSettings(cluster: "test", region: "us-west-2", instanceLabel: "instance-1")
@@ -29,7 +30,7 @@ final class EngineHarness: @unchecked Sendable {
         let services = EngineServices(
             settings: settings, runtime: runtime, store: store, admission: admission,
             ports: PortLedger(allocator: HostPortAllocator(range: 40000...40100, probe: { _, _ in true })),
-            puller: ImagePuller(runtime: runtime, behavior: behavior, logger: logger), logger: logger,
+            puller: ImagePuller(runtime: runtime, behavior: behavior, logger: logger), cgroups: cgroups, logger: logger,
             now: { Date().timeIntervalSince1970 })
         manager = TaskManager(services: services)
         let manager = self.manager
@@ -368,5 +369,70 @@ struct TaskManagerTests {
         try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
         #expect(h.runtime.callCount("start ") == 1)
         await h.finish()
+    }
+}
+
+/// Task cgroups that record what they were asked, or fail.
+final class RecordingCgroups: TaskCgroups, @unchecked Sendable {
+    var fails = false
+    var made: [String: TaskCgroupLimits] = [:]
+    var removed: [String] = []
+    func create(taskID: String, limits: TaskCgroupLimits) throws -> String {
+        if fails { throw FixtureError("cgroup refused") }
+        made[taskID] = limits
+        return "/ecs/" + taskID
+    }
+    func remove(taskID: String) { removed.append(taskID) }
+}
+
+@Suite("Task cgroup limits")
+struct TaskCgroupLimitTests {
+    @Test("The task cgroup is made before the first create, named in every container's CgroupParent, and removed at cleanup")
+    func lifecycle() async throws {
+        let cgroups = RecordingCgroups()
+        let h = EngineHarness(cgroups: cgroups)
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/cg1"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"},{"name":"b","image":"img"}]"#).with { $0.cpu = 0.5 })
+        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        #expect(cgroups.made["cg1"]?.cpuQuotaMicros == 50_000)
+        #expect(h.runtime.snapshot().allSatisfy { $0.body["HostConfig"]?["CgroupParent"]?.stringValue == "/ecs/cg1" })
+        await h.manager.stop(taskArns: [arn])
+        try await eventually("cleaned up") { cgroups.removed == ["cg1"] }
+        await h.finish()
+    }
+
+    @Test("A task cgroup that cannot be made stops the task with a reason, without a create")
+    func failure() async throws {
+        let cgroups = RecordingCgroups()
+        cgroups.fails = true
+        let h = EngineHarness(cgroups: cgroups)
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/cg2"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
+        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        #expect(h.store.reported(arn).last?.reason?.contains("ResourceInitializationError") == true)
+        #expect(h.runtime.callCount("create ") == 0)
+        await h.finish()
+    }
+
+    @Test("Task cpu gives a CFS quota of vCPU × period; without it, shares are the containers' sum with the 2-share floor; task memory in bytes")
+    func limits() throws {
+        let withCPU = try TaskCgroupLimits(task: try EngineHarness.task(containers: #"[{"name":"a","image":"i","memory":32}]"#).with { $0.cpu = 0.25; $0.memory = 64 })
+        #expect(withCPU.cpuQuotaMicros == 25_000 && withCPU.cpuPeriodMicros == 100_000 && withCPU.cpuShares == nil)
+        #expect(withCPU.memoryBytes == 64 << 20)
+        let shares = try TaskCgroupLimits(task: try EngineHarness.task(containers: #"[{"name":"a","image":"i","cpu":512},{"name":"b","image":"i"}]"#),
+                                          cpuPeriod: .milliseconds(50), pidsLimit: 100)
+        #expect(shares.cpuShares == 514 && shares.cpuQuotaMicros == nil && shares.cpuPeriodMicros == 50_000 && shares.pids == 100)
+        #expect(throws: CreateRequestError.self) {
+            try TaskCgroupLimits(task: try EngineHarness.task(containers: #"[{"name":"a","image":"i","memory":128}]"#).with { $0.memory = 64 })
+        }
+        #expect(TaskCgroupLimits.taskID("arn:aws:ecs:us-west-2:1:task/c/abc123") == "abc123")
+    }
+}
+
+extension ACSTask {
+    func with(_ change: (inout ACSTask) -> Void) -> ACSTask {
+        var copy = self
+        change(&copy)
+        return copy
     }
 }
