@@ -67,6 +67,8 @@ extension ManagedTask {
                 return .failed(reason: "CannotStartContainerError: \(error)", stopTask: false)
             }
             let returnedAt = ContinuousClock.now
+            // Only published ports need a look at what Docker bound; the rest is known already.
+            guard !(input.container.portMappings ?? []).isEmpty else { return .started(nil, returnedAt: returnedAt) }
             return .started(try? await runtime.inspectContainer(id), returnedAt: returnedAt)
         case .stop:
             guard let id = c.dockerID else { return .stopped(nil) }
@@ -115,7 +117,7 @@ extension ManagedTask {
         context.privilegedDisabled = settings.privilegedDisabled
         context.cgroupParent = input.cgroupParent
         context.extraLabels = [EngineSettings.instanceLabelKey: settings.instanceLabel]
-        context.imageEnvironment = (try? await runtime.imageEnvironment(input.container.image ?? "")) ?? []
+        context.imageEnvironment = await input.services.puller.environment(input.container.image ?? "") ?? []
         if let source = input.services.secrets, !(input.container.secrets ?? []).isEmpty || !(input.container.environmentFiles ?? []).isEmpty {
             let fetched = try await source.environment(task: input.task, container: input.container, credentials: input.credentials)
             context.fileEnvironment = fetched.files

@@ -29,6 +29,8 @@ public actor ImagePuller {
     private var inFlight: [String: Task<Void, any Error>] = [:]
     /// Images pulled successfully by this agent (for `once`).
     private var pulledOnce: Set<String> = []
+    /// Environment variable names per image, from the last inspect; dropped when it is pulled again.
+    private var environments: [String: Set<String>] = [:]
     private var running = 0
     private var slotWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -44,7 +46,10 @@ public actor ImagePuller {
     public func ensure(_ image: String, login: RegistryLogin?) async throws -> Outcome {
         switch behavior {
         case .preferCached:
-            if (try? await runtime.imageEnvironment(image)) != nil { return .cached }
+            if let env = try? await runtime.imageEnvironment(image) {
+                environments[image] = env
+                return .cached
+            }
         case .once:
             if pulledOnce.contains(image) { return .cached }
         case .default, .always:
@@ -53,6 +58,7 @@ public actor ImagePuller {
         do {
             try await pull(image, login: login)
             pulledOnce.insert(image)
+            environments[image] = nil
             return .pulled
         } catch {
             let reason = "CannotPullContainerError: \(error)"
@@ -64,6 +70,15 @@ public actor ImagePuller {
                 return .failedContinuing(reason)
             }
         }
+    }
+
+    /// The image's environment variable names (so the region is not overridden), from a cache
+    /// that a pull of the image clears; nil when the image is not present.
+    public func environment(_ image: String) async -> Set<String>? {
+        if let known = environments[image] { return known }
+        guard let env = try? await runtime.imageEnvironment(image) else { return nil }
+        environments[image] = env
+        return env
     }
 
     private func pull(_ image: String, login: RegistryLogin?) async throws {

@@ -48,6 +48,8 @@ actor ManagedTask {
     private var launch: (accepted: ContinuousClock.Instant?, firstCreateCall: ContinuousClock.Instant?, lastStartReturned: ContinuousClock.Instant?)
     private var tickScheduled = false
     private var steadyCheckScheduled = false
+    /// The record as last saved.
+    private var lastSaved: TaskRecord?
     /// Containers that exited and that their restart policy starts again.
     private var restartPending: Set<String> = []
     private var admission: Task<Void, Never>?
@@ -362,7 +364,12 @@ actor ManagedTask {
         var reported = record
         let change = TaskPlanner.stateChange(&reported, cluster: services.settings.cluster)
         do {
-            try await services.store.save(reported, changes: change.map { [$0] } ?? [])
+            // A step that only records finished pulls need not reach the disk: after a crash the
+            // pull is simply made again (and is cheap, the image being there).
+            if change != nil || lastSaved.map({ !Self.differsOnlyByPulls(reported, from: $0) }) ?? true {
+                try await services.store.save(reported, changes: change.map { [$0] } ?? [])
+                lastSaved = reported
+            }
             record = reported
         } catch {
             // Nothing is acted on that is not saved; try again in a second.
@@ -460,6 +467,20 @@ actor ManagedTask {
             logger.error("task record not deleted; cleanup will run again", metadata: ["error": "\(error)"])
             cleanupScheduled = false
         }
+    }
+
+    /// Whether `now` is `saved` with nothing more than containers moved from NONE to PULLED and
+    /// the pull times set.
+    static func differsOnlyByPulls(_ now: TaskRecord, from saved: TaskRecord) -> Bool {
+        guard now.known == saved.known, now.desired == saved.desired, now.sent == saved.sent, now.admitted == saved.admitted,
+              now.reason == saved.reason, now.cgroupParent == saved.cgroupParent, now.executionStoppedAt == saved.executionStoppedAt,
+              now.containers.count == saved.containers.count else { return false }
+        for (a, b) in zip(now.containers, saved.containers) {
+            var pulled = b
+            if b.known == .none && a.known == .pulled { pulled.known = .pulled }
+            guard a == pulled else { return false }
+        }
+        return true
     }
 
     static func milliseconds(_ d: Duration) -> String {
