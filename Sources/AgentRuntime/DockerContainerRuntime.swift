@@ -76,6 +76,10 @@ struct DockerContainerRuntime: ContainerRuntime {
         do { try await docker.removeVolume(name) } catch let error as DockerError where error.isNotFound {}
     }
 
+    func removeImage(_ reference: String) async throws {
+        do { try await docker.removeImage(reference) } catch let error as DockerError where error.isNotFound {}
+    }
+
     func events(onResume: @escaping @Sendable () -> Void) -> AsyncThrowingStream<RuntimeEvent, any Error> {
         let source = docker.events(filters: DockerFilters(["type": ["container"]]), onResume: { _ in onResume() })
         return AsyncThrowingStream { continuation in

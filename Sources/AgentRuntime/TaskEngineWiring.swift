@@ -88,10 +88,20 @@ extension AgentRunner {
         let capacity = ResourceDemand(cpu: host.cpuCount * 1024, memoryMiB: max(0, host.memoryMiB - config.int("ECS_RESERVED_MEMORY")),
                                       tcpPorts: reservedTCP, udpPorts: reservedUDP)
         let behavior = PullBehavior(rawValue: config.string("ECS_IMAGE_PULL_BEHAVIOR") ?? "default") ?? .default
+        var cleaner: ImageCleaner?
+        // prefer-cached turns automatic image cleanup off (engine.md §6.2).
+        if !config.bool("ECS_DISABLE_IMAGE_CLEANUP") && behavior != .preferCached {
+            var s = ImageCleaner.Settings()
+            s.interval = config.duration("ECS_IMAGE_CLEANUP_INTERVAL")
+            s.minimumAge = config.duration("ECS_IMAGE_MINIMUM_CLEANUP_AGE")
+            s.perCycle = config.int("ECS_NUM_IMAGES_DELETE_PER_CYCLE")
+            s.excluded = Set(config.strings("ECS_EXCLUDE_UNTRACKED_IMAGE")).union(["amazon/amazon-ecs-agent:latest"])
+            cleaner = ImageCleaner(runtime: docker, settings: s, logger: logger)
+        }
         let services = EngineServices(
             settings: settings, runtime: docker, store: EngineStateStore(store: store, reporter: reporter),
             admission: AdmissionQueue(capacity: capacity), ports: PortLedger(allocator: allocator),
-            puller: ImagePuller(runtime: docker, behavior: behavior, logger: logger), secrets: secrets, cgroups: cgroups, logger: logger,
+            puller: ImagePuller(runtime: docker, behavior: behavior, logger: logger), secrets: secrets, cgroups: cgroups, images: cleaner, logger: logger,
             now: { Date().timeIntervalSince1970 })
         return TaskManager(services: services)
     }

@@ -124,6 +124,7 @@ extension ManagedTask {
             context.injectedEnvironment.merge(fetched.secrets) { _, secret in secret }
         }
         let body = try CreateRequest.body(task: input.task, container: input.container, context: context)
+        await input.services.images?.used(input.container.image ?? "", now: input.services.now())
         let calledAt = ContinuousClock.now
         do {
             return (try await runtime.createContainer(name: input.record.dockerName, body: body), calledAt)

@@ -80,6 +80,8 @@ public protocol ContainerRuntime: Sendable {
     func createVolume(name: String, driver: String, options: [String: String], labels: [String: String]) async throws
     func volumeExists(_ name: String) async throws -> Bool
     func removeVolume(_ name: String) async throws
+    /// Removes an image by name; "no such image" is not an error.
+    func removeImage(_ reference: String) async throws
     /// Container events for as long as the caller iterates; `onResume` runs after the stream
     /// reconnected (the runtime may have changed while it was away).
     func events(onResume: @escaping @Sendable () -> Void) -> AsyncThrowingStream<RuntimeEvent, any Error>

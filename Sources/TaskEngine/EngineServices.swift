@@ -46,11 +46,13 @@ public struct EngineServices: Sendable {
     public var secrets: (any SecretsSource)?
     /// Task cgroups for task-level cpu and memory; nil when ECS_ENABLE_TASK_CPU_MEM_LIMIT is off.
     public var cgroups: (any TaskCgroups)?
+    /// Image cleanup; nil when ECS_DISABLE_IMAGE_CLEANUP or the prefer-cached pull behaviour.
+    public var images: ImageCleaner?
     public var logger: Logger
     public var now: @Sendable () -> Double
 
     public init(settings: EngineSettings, runtime: any ContainerRuntime, store: any EngineStore, admission: AdmissionQueue, ports: PortLedger,
-                puller: ImagePuller, secrets: (any SecretsSource)? = nil, cgroups: (any TaskCgroups)? = nil, logger: Logger,
+                puller: ImagePuller, secrets: (any SecretsSource)? = nil, cgroups: (any TaskCgroups)? = nil, images: ImageCleaner? = nil, logger: Logger,
                 now: @escaping @Sendable () -> Double) {
         self.settings = settings
         self.runtime = runtime
@@ -60,6 +62,7 @@ public struct EngineServices: Sendable {
         self.puller = puller
         self.secrets = secrets
         self.cgroups = cgroups
+        self.images = images
         self.logger = logger
         self.now = now
     }

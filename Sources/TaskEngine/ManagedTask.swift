@@ -455,6 +455,7 @@ actor ManagedTask {
             }
         }
         if record.cgroupParent != nil { services.cgroups?.remove(taskID: TaskCgroupLimits.taskID(record.arn)) }
+        for image in Set((record.task.containers ?? []).compactMap(\.image)) { await services.images?.released(image, now: services.now()) }
         for name in volumes?.removedAtCleanup ?? [] {
             do { try await services.runtime.removeVolume(name) } catch {
                 logger.warning("task volume not removed at cleanup", metadata: ["volume": "\(name)", "error": "\(error)"])

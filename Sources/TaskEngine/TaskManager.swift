@@ -33,6 +33,9 @@ public actor TaskManager {
                 }
             }
             group.addTask { await self.sweepOrphans() }
+            if let images = self.services.images {
+                group.addTask { await self.cleanImages(images) }
+            }
             for await task in launches {
                 group.addTask {
                     await task.run()
@@ -146,6 +149,16 @@ public actor TaskManager {
     private func reinspectAll() {
         services.logger.notice("docker event stream resumed; inspecting every managed container")
         for task in tasks.values { task.send(.reinspect) }
+    }
+
+    /// Image cleanup every interval (the first one interval after start), sparing every image a
+    /// container of a known task uses.
+    private func cleanImages(_ cleaner: ImageCleaner) async {
+        while (try? await Task.sleep(for: cleaner.settings.interval)) != nil {
+            var inUse: Set<String> = []
+            for task in tasks.values { for c in await task.record.task.containers ?? [] { if let image = c.image { inUse.insert(image) } } }
+            await cleaner.cycle(inUse: inUse, now: services.now())
+        }
     }
 
     /// Removes containers that carry this instance's label but belong to no task, once they

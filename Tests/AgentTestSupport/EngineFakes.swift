@@ -221,6 +221,12 @@ public final class FakeContainerRuntime: ContainerRuntime, @unchecked Sendable {
         lock.withLock { _ = volumes.remove(name) }
     }
 
+    public func removeImage(_ reference: String) async throws {
+        log("image remove \(reference)")
+        if snapshot().contains(where: { $0.body["Image"]?.stringValue == reference }) { throw FixtureError("image \(reference) is in use") }
+        lock.withLock { _ = images.remove(reference) }
+    }
+
     public func events(onResume: @escaping @Sendable () -> Void) -> AsyncThrowingStream<RuntimeEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: RuntimeEvent.self)
         lock.withLock { continuations.append(continuation) }

@@ -436,3 +436,28 @@ extension ACSTask {
         return copy
     }
 }
+
+@Suite("Image cleanup")
+struct ImageCleanerTests {
+    @Test("Unused images older than the minimum age go, least recently used first, a few per cycle; used, young and excluded ones stay")
+    func cycles() async {
+        let runtime = FakeContainerRuntime()
+        var settings = ImageCleaner.Settings()
+        settings.perCycle = 1
+        settings.minimumAge = .seconds(3600)
+        settings.excluded = ["keep"]
+        var logger = Logger(label: "test.images")
+        logger.logLevel = .critical
+        let cleaner = ImageCleaner(runtime: runtime, settings: settings, logger: logger)
+        for image in ["a", "b", "inuse", "keep"] { await cleaner.used(image, now: 0) }
+        await cleaner.used("young", now: 3000)
+        await cleaner.released("a", now: 10)
+        await cleaner.released("b", now: 5)
+        #expect(await cleaner.cycle(inUse: ["inuse"], now: 4000) == ["b"])
+        #expect(await cleaner.cycle(inUse: ["inuse"], now: 4000) == ["a"])
+        #expect(await cleaner.cycle(inUse: ["inuse"], now: 4000) == [])
+        #expect(await cleaner.tracked == ["inuse", "keep", "young"])
+        #expect(await cleaner.cycle(inUse: [], now: 7000) == ["inuse"], "least recently used first: inuse (0) before young (3000)")
+        #expect(runtime.calls.filter { $0.hasPrefix("image remove") } == ["image remove b", "image remove a", "image remove inuse"])
+    }
+}
