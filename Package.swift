@@ -42,6 +42,7 @@ let package = Package(
 
         // Leaves ---------------------------------------------------------------------------
         .target(name: "PosixFiles", swiftSettings: swiftSettings),
+        .target(name: "AsyncGate", swiftSettings: swiftSettings),
         .target(
             name: "ECSModel",
             exclude: ["README.md"],
@@ -66,14 +67,14 @@ let package = Package(
         ),
         .target(
             name: "TaskEngine",
-            dependencies: ["ECSModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ECSModel", "AsyncGate", .product(name: "Logging", package: "swift-log")],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "StateStore",
             dependencies: [
-                "PosixFiles",
+                "PosixFiles", "AsyncGate",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -98,7 +99,7 @@ let package = Package(
         .target(
             name: "LocalControlPlane",
             dependencies: [
-                "ECSModel", "AWSSupport",
+                "ECSModel", "AWSSupport", "AsyncGate",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -179,6 +180,7 @@ let package = Package(
             swiftSettings: testSettings
         ),
         .testTarget(name: "ECSModelTests", dependencies: ["ECSModel"], swiftSettings: testSettings),
+        .testTarget(name: "AsyncGateTests", dependencies: ["AsyncGate"], swiftSettings: testSettings),
         .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig", "AgentTestSupport"], swiftSettings: testSettings),
         .testTarget(
             name: "DockerEngineTests",

@@ -1,4 +1,4 @@
-import ECSModel
+public import ECSModel
 
 /// The shapes of `ECS_ENGINE_AUTH_DATA` (config.md §3.5), checked without ever printing them.
 public enum RegistryAuth {
@@ -22,17 +22,10 @@ public enum RegistryAuth {
 }
 
 extension RegistryAuth {
-    /// A registry login from ECS_ENGINE_AUTH_TYPE/DATA.
-    public struct Login: Sendable, Equatable {
-        public var username: String
-        public var password: String
-        public var serverAddress: String
-    }
-
     /// The login for `image` (engine.md §6.4): Docker Hub images use the key
     /// `index.docker.io/v1/`; others the longest key (scheme stripped) that prefixes the image's
     /// registry and path. Nil when nothing matches: the pull is anonymous.
-    public static func login(forImage image: String, type: String, data: String) -> Login? {
+    public static func login(forImage image: String, type: String, data: String) -> RegistryLogin? {
         guard let object = JSONValue.parse(data)?.objectValue else { return nil }
         let registry = registryHost(of: image)
         let hub = registry == nil || ["docker.io", "index.docker.io", "registry-1.docker.io"].contains(registry!)
@@ -54,10 +47,10 @@ extension RegistryAuth {
         let server = hub ? "https://index.docker.io/v1/" : String(key.split(separator: "/").first ?? Substring(key))
         if type == "dockercfg" {
             guard let auth = entry["auth"]?.stringValue, let decoded = base64Decode(auth), let colon = decoded.firstIndex(of: ":") else { return nil }
-            return Login(username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]), serverAddress: server)
+            return RegistryLogin(username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]), serverAddress: server)
         }
         guard let user = entry["username"]?.stringValue, let password = entry["password"]?.stringValue else { return nil }
-        return Login(username: user, password: password, serverAddress: server)
+        return RegistryLogin(username: user, password: password, serverAddress: server)
     }
 
     /// The registry host of an image reference, nil for Docker Hub's short forms.

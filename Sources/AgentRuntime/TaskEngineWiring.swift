@@ -71,11 +71,7 @@ extension AgentRunner {
         s.cgroupCPUPeriod = config.duration("ECS_CGROUP_CPU_PERIOD")
         s.taskPidsLimit = config.int("ECS_TASK_PIDS_LIMIT")
         if let type = config.string("ECS_ENGINE_AUTH_TYPE"), let data = config.string("ECS_ENGINE_AUTH_DATA") {
-            s.login = { image in
-                RegistryAuth.login(forImage: image, type: type, data: data).map {
-                    RegistryLogin(username: $0.username, password: $0.password, serverAddress: $0.serverAddress)
-                }
-            }
+            s.login = { image in RegistryAuth.login(forImage: image, type: type, data: data) }
         }
         return s
     }

@@ -1,3 +1,4 @@
+import AsyncGate
 public import AWSSupport
 public import ECSModel
 public import Logging
@@ -97,22 +98,13 @@ public actor ControlPlane {
 
     // MARK: one operation at a time
 
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private let gate = AsyncGate()
 
     /// Runs `body` with no other state-changing work interleaved. The actor alone is not
     /// enough: each call awaits its SQLite write, and another call must not run (or start a
     /// second transaction on the connection) in that gap.
     func exclusively<T>(_ body: () async throws -> T) async rethrows -> T {
-        if busy {
-            await withCheckedContinuation { waiters.append($0) }
-        } else {
-            busy = true
-        }
-        defer {
-            if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
-        }
-        return try await body()
+        try await gate.withGate(body)
     }
 
     /// Runs one ECS API operation. The answer is the JSON output, or an AWS error.

@@ -146,6 +146,10 @@ extension ControlPlane {
             tasks[arn]!.task.stoppedReason = reason
             tasks[arn]!.task.stopCode = "UserInitiated"
             tasks[arn]!.task.stoppingAt = now()
+            // As in ECS, a stopping task's slot is free for placement at once; the agent makes
+            // a task placed there wait until the stopping one has really let go (its local
+            // admission), which is what user-pain.md §2 (#1667, #5138) is about.
+            tasks[arn]!.holdsResources = false
             tasks[arn]!.task.version = (tasks[arn]!.task.version ?? 1) + 1
             tasks[arn]!.acsTask.desiredStatus = "STOPPED"
             save(task: arn)

@@ -1,3 +1,4 @@
+import AsyncGate
 public import Logging
 import NIOCore
 import PosixFiles
@@ -133,18 +134,11 @@ public actor AgentStateStore {
 
     /// One transaction at a time: the actor is re-entered at every `await`, so without this a
     /// second caller's BEGIN would land inside the first's transaction.
-    private var inTransaction = false
-    private var transactionWaiters: [CheckedContinuation<Void, Never>] = []
+    private let transactions = AsyncGate()
 
     private func transaction<T>(_ body: () async throws -> T) async throws -> T {
-        if inTransaction {
-            await withCheckedContinuation { transactionWaiters.append($0) }
-        } else {
-            inTransaction = true
-        }
-        defer {
-            if transactionWaiters.isEmpty { inTransaction = false } else { transactionWaiters.removeFirst().resume() }
-        }
+        await transactions.enter()
+        defer { transactions.leave() }
         _ = try await connection.query("BEGIN IMMEDIATE", [])
         do {
             let result = try await body()

@@ -50,18 +50,6 @@ public struct RuntimeEvent: Sendable, Equatable {
     }
 }
 
-/// What an image pull needs besides the reference.
-public struct RegistryLogin: Sendable, Equatable {
-    public var username: String
-    public var password: String
-    public var serverAddress: String
-    public init(username: String, password: String, serverAddress: String) {
-        self.username = username
-        self.password = password
-        self.serverAddress = serverAddress
-    }
-}
-
 /// The engine's only way to the container runtime (Docker in production, a fake in unit
 /// tests). Every call has its own deadline in the implementation.
 public protocol ContainerRuntime: Sendable {

@@ -1,3 +1,5 @@
+import AsyncGate
+public import ECSModel
 public import Logging
 
 /// ECS_IMAGE_PULL_BEHAVIOR (engine.md §6.2).
@@ -31,13 +33,13 @@ public actor ImagePuller {
     private var pulledOnce: Set<String> = []
     /// Environment variable names per image, from the last inspect; dropped when it is pulled again.
     private var environments: [String: Set<String>] = [:]
-    private var running = 0
-    private var slotWaiters: [CheckedContinuation<Void, Never>] = []
+    private let slots: AsyncGate
 
     public init(runtime: any ContainerRuntime, behavior: PullBehavior, maximumConcurrent: Int = 4, logger: Logger) {
         self.runtime = runtime
         self.behavior = behavior
         self.maximumConcurrent = max(1, maximumConcurrent)
+        slots = AsyncGate(width: maximumConcurrent)
         self.logger = logger
     }
 
@@ -86,29 +88,12 @@ public actor ImagePuller {
             try await existing.value
             return
         }
+        let (slots, runtime) = (slots, runtime)
         let task = Task {
-            await self.acquireSlot()
-            defer { self.releaseSlot() }
-            try await self.runtime.pullImage(image, login: login)
+            try await slots.withGate { try await runtime.pullImage(image, login: login) }
         }
         inFlight[image] = task
         defer { inFlight[image] = nil }
         try await task.value
-    }
-
-    private func acquireSlot() async {
-        if running < maximumConcurrent {
-            running += 1
-            return
-        }
-        await withCheckedContinuation { slotWaiters.append($0) }
-    }
-
-    private func releaseSlot() {
-        if slotWaiters.isEmpty {
-            running -= 1
-        } else {
-            slotWaiters.removeFirst().resume()
-        }
     }
 }

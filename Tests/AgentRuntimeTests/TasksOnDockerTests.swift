@@ -461,4 +461,43 @@ struct TasksOnDockerTests {
             }
         }
     }
+
+    @Test("Two tasks that want host port 8080: the second, placed while the first is stopping, waits and starts within 1 s of the first stopping")
+    func sameStaticPort() async throws {
+        try await DockerFixture.with { docker in
+            let server = try LocalServerProcess()
+            try await server.start()
+            let cli = AWSCLI(endpoint: server.url)
+            // sleep as PID 1 ignores SIGTERM: the first task takes its whole stopTimeout to stop.
+            try await Self.register(cli, family: "port8080", containers: """
+                [{"name":"web","image":"\(TestEnvironment.testImage)","memory":16,"dockerLabels":\(Self.labels()),"stopTimeout":3,
+                  "portMappings":[{"containerPort":80,"hostPort":8080}],"command":["sleep","3600"]}]
+                """)
+            let agent = try AgentProcess(backend: server.url, cluster: "", extra: Self.engineSettings)
+            var arns: [String] = []
+            try await withCleanup {
+                try agent.start()
+                try await agent.waitForLog("ACS connected")
+                let first = try #require(try await cli.ecs(["run-task", "--task-definition", "port8080"]).string("tasks.0.taskArn"))
+                arns.append(first)
+                try await eventually(timeout: .seconds(30), "first RUNNING") { try await Self.describe(cli, first).string("tasks.0.lastStatus") == "RUNNING" }
+                try await cli.ecs(["stop-task", "--task", first])
+                let second = try #require(try await cli.ecs(["run-task", "--task-definition", "port8080"]).string("tasks.0.taskArn"), "ecs-local places it in the stopping task's slot")
+                arns.append(second)
+                try await Task.sleep(for: .seconds(1))
+                #expect(try await Self.describe(cli, first).string("tasks.0.lastStatus") == "RUNNING", "the first is still in its stop timeout")
+                #expect(try await Self.describe(cli, second).string("tasks.0.lastStatus") == "PENDING", "the second waits for port 8080")
+                try await eventually(timeout: .seconds(30), "second RUNNING") { try await Self.describe(cli, second).string("tasks.0.lastStatus") == "RUNNING" }
+                let stoppedAt = try #require(try await Self.describe(cli, first)[path: "tasks.0.stoppedAt"] as? Double)
+                let startedAt = try #require(try await Self.describe(cli, second)[path: "tasks.0.startedAt"] as? Double)
+                // About 0.3 s on an idle machine (create + start); the bound leaves room for a loaded test run.
+                #expect(startedAt - stoppedAt < 2.5, "started \(startedAt - stoppedAt) s after the first stopped")
+                print("port 8080: the second task started \(startedAt - stoppedAt) s after the first stopped")
+                #expect(startedAt >= stoppedAt, "not before")
+            } cleanup: {
+                await agent.kill9(); await server.stop()
+                for arn in arns { await Self.removeLeftovers(docker, taskArn: arn) }
+            }
+        }
+    }
 }

@@ -36,7 +36,8 @@ struct StateChangeReporterTests {
         #expect(statuses("b") == ["RUNNING", "STOPPED"])
         #expect(accepted[0]["containers"]?.arrayValue?.first?["containerName"] == "web")
         #expect(accepted[0]["reason"] == "")
-        #expect(try await store.pendingStateChanges().isEmpty)
+        // Removed from the store right after each acceptance.
+        try await eventually("the outbox empty") { try await store.pendingStateChanges().isEmpty }
         running.cancel()
         await store.close()
     }
