@@ -52,6 +52,8 @@ actor ManagedTask {
     private var lastSaved: TaskRecord?
     /// Containers that exited and that their restart policy starts again.
     private var restartPending: Set<String> = []
+    /// Containers seen running again after they stopped, to stop once more (a child task).
+    private var restopPending: Set<String> = []
     private var admission: Task<Void, Never>?
     private var resourcesReleased = false
     private var cleanupScheduled = false
@@ -220,7 +222,8 @@ actor ManagedTask {
                 // Came back after it stopped: stop it again, once per container.
                 if !c.restoppedOnce {
                     record.containers[i].restoppedOnce = true
-                    restop(c)
+                    logger.notice("container started again after it stopped; stopping it once more", metadata: ["container": "\(c.name)"])
+                    restopPending.insert(c.name)
                 }
                 return
             }
@@ -296,13 +299,6 @@ actor ManagedTask {
         if status > record.containers[i].known { record.containers[i].known = status }
     }
 
-    private func restop(_ c: ContainerRecord) {
-        guard let id = c.dockerID else { return }
-        let (runtime, timeout) = (services.runtime, stopTimeout(of: c.name))
-        logger.notice("container started again after it stopped; stopping it once more", metadata: ["container": "\(c.name)"])
-        Task { try? await runtime.stopContainer(id, timeout: timeout) }
-    }
-
     // MARK: progress
 
     private func progress(_ group: inout DiscardingTaskGroup) async {
@@ -332,6 +328,12 @@ actor ManagedTask {
             record.containers[i].lastRestartAt = now
             actions.append(PlannedAction(name, .start))
         }
+        for name in restopPending {
+            guard let i = record.index(of: name), let id = record.containers[i].dockerID else { continue }
+            let (runtime, timeout) = (services.runtime, stopTimeout(of: name))
+            group.addTask { try? await runtime.stopContainer(id, timeout: timeout) }
+        }
+        restopPending.removeAll()
         // A preparation that fails changes what the task wants; the step is planned again at once.
         var replan = false
         if step.actions.contains(where: { $0.action == .create }), let cgroups = services.cgroups, record.cgroupParent == nil {

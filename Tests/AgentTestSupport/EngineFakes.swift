@@ -113,6 +113,13 @@ public final class FakeContainerRuntime: ContainerRuntime, @unchecked Sendable {
         }
     }
 
+    /// Someone runs `docker start` on it.
+    public func startBehindBack(_ taskContainer: String) {
+        guard let c = container(named: taskContainer) else { return }
+        lock.withLock { containers[c.id]?.state = .running }
+        emit(c.id, .started)
+    }
+
     public func setHealthy(_ taskContainer: String) {
         guard let c = container(named: taskContainer) else { return }
         lock.withLock { containers[c.id]?.health = .healthy }

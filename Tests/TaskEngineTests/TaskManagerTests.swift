@@ -386,6 +386,25 @@ final class RecordingCgroups: TaskCgroups, @unchecked Sendable {
     func remove(taskID: String) { removed.append(taskID) }
 }
 
+extension TaskManagerTests {
+    @Test("A container started again behind the agent's back after it stopped is stopped once more, and only once")
+    func restop() async throws {
+        let h = EngineHarness()
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/restop"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"},{"name":"side","image":"img","essential":false}]"#))
+        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        h.runtime.exit("side", code: 0)
+        try await eventually("side STOPPED") { h.container(arn, "side")?.status == "STOPPED" }
+        h.runtime.startBehindBack("side")
+        try await eventually("stopped once more") { h.runtime.callCount("stop ") == 1 }
+        h.runtime.startBehindBack("side")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(h.runtime.callCount("stop ") == 1, "only once per container")
+        #expect(h.taskStatus(arn) == "RUNNING")
+        await h.finish()
+    }
+}
+
 @Suite("Task cgroup limits")
 struct TaskCgroupLimitTests {
     @Test("The task cgroup is made before the first create, named in every container's CgroupParent, and removed at cleanup")
