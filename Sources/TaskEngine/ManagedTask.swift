@@ -472,10 +472,10 @@ actor ManagedTask {
         }
     }
 
-    /// Whether `now` is `saved` with nothing more than containers moved from NONE to PULLED and
-    /// the pull times set.
+    /// Whether `now` is `saved` with nothing more than the admission, containers moved from NONE
+    /// to PULLED and the pull times set: after a crash such a task is admitted and pulls again.
     static func differsOnlyByPulls(_ now: TaskRecord, from saved: TaskRecord) -> Bool {
-        guard now.known == saved.known, now.desired == saved.desired, now.sent == saved.sent, now.admitted == saved.admitted,
+        guard now.known == saved.known, now.desired == saved.desired, now.sent == saved.sent,
               now.reason == saved.reason, now.cgroupParent == saved.cgroupParent, now.executionStoppedAt == saved.executionStoppedAt,
               now.containers.count == saved.containers.count else { return false }
         for (a, b) in zip(now.containers, saved.containers) {
