@@ -82,7 +82,9 @@ struct IMDSTests {
         imds.requireToken = true
         try await imds.start()
         defer { Task { await imds.stop() } }
-        let client = IMDSClient(options: .init(endpoint: imds.url))
+        // A generous exchange timeout: on a loaded test run the 1 s default can expire on the PUT,
+        // and a second PUT is then correct behaviour, not the token cache failing.
+        let client = IMDSClient(options: .init(endpoint: imds.url, timeout: .seconds(20)))
         #expect(try await client.region() == "us-west-2")
         #expect(try await client.instanceId() == "i-0fake0000000001")
         #expect(try await client.identityDocument() == FakeIMDS.identityDocument)

@@ -201,7 +201,8 @@ struct TasksOnDockerTests {
         var agent: AgentProcess?
         try await withCleanup {
             try await dockerd.start()
-            let built = try Subprocess.run(["scripts/busybox-image", "ecs-test/busybox:restart"], environment: ProcessInfo.processInfo.environment.merging(["DOCKER_HOST": dockerd.host]) { _, b in b })
+            let buildEnvironment = ProcessInfo.processInfo.environment.merging(["DOCKER_HOST": dockerd.host]) { _, b in b }
+            let built = try await Subprocess.runDetached { try Subprocess.run(["scripts/busybox-image", "ecs-test/busybox:restart"], environment: buildEnvironment) }
             #expect(built.status == 0, "\(built.stderr)")
             try await server.start()
             let cli = AWSCLI(endpoint: server.url)
@@ -220,8 +221,8 @@ struct TasksOnDockerTests {
             // The main process of two tasks' containers, killed while dockerd is away.
             var pids: [String: Int32] = [:]
             for arn in arns.prefix(2) {
-                let id = try dockerd.docker(["ps", "-q", "--filter", "label=com.amazonaws.ecs.task-arn=\(arn)"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-                pids[arn] = Int32(try dockerd.docker(["inspect", "-f", "{{.State.Pid}}", id]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+                let id = try await dockerd.docker(["ps", "-q", "--filter", "label=com.amazonaws.ecs.task-arn=\(arn)"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                pids[arn] = Int32(try await dockerd.docker(["inspect", "-f", "{{.State.Pid}}", id]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             }
             await dockerd.stop()
             for pid in pids.values { kill(pid, SIGKILL) }
@@ -236,7 +237,7 @@ struct TasksOnDockerTests {
             let survivors = try await cli.ecs(["describe-tasks", "--tasks"] + Array(arns.suffix(3)))["tasks"] as? [[String: Any]] ?? []
             #expect(survivors.allSatisfy { $0["lastStatus"] as? String == "RUNNING" }, "no spurious STOPPED for containers that came back:\n\(survivors)\n\(process.log.suffix(6000))")
             for arn in arns.suffix(3) {
-                let state = try dockerd.docker(["ps", "-q", "--filter", "label=com.amazonaws.ecs.task-arn=\(arn)", "--filter", "status=running"]).stdout
+                let state = try await dockerd.docker(["ps", "-q", "--filter", "label=com.amazonaws.ecs.task-arn=\(arn)", "--filter", "status=running"]).stdout
                 #expect(!state.isEmpty, "the container of \(arn) still runs")
             }
         } cleanup: {
@@ -331,7 +332,7 @@ struct TasksOnDockerTests {
             for command in [["docker", "tag", TestEnvironment.testImage, image],
                             ["docker", "login", "-u", TestEnvironment.registryUser, "-p", TestEnvironment.registryPassword, registry],
                             ["docker", "push", image], ["docker", "rmi", image]] {
-                let r = try Subprocess.run(command, environment: env)
+                let r = try await Subprocess.runDetached { try Subprocess.run(command, environment: env) }
                 #expect(r.status == 0, "\(command.prefix(2)): \(r.stderr)")
             }
             let server = try LocalServerProcess()

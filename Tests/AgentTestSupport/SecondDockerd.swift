@@ -28,7 +28,7 @@ public final class SecondDockerd: @unchecked Sendable {
             let octet = Int(name.dropFirst().prefix(2), radix: 16).map { $0 % 250 + 2 } ?? 2
             for command in [["ip", "link", "add", bridge, "type", "bridge"], ["ip", "addr", "add", "10.213.\(octet).1/24", "dev", bridge],
                             ["ip", "link", "set", bridge, "up"]] {
-                let r = try Subprocess.run(command, environment: [:])
+                let r = try await Subprocess.runDetached { try Subprocess.run(command, environment: [:]) }
                 guard r.status == 0 else { throw FixtureError("\(command.joined(separator: " ")): \(r.stderr)") }
             }
             bridgeMade = true
@@ -50,7 +50,8 @@ public final class SecondDockerd: @unchecked Sendable {
         self.process = process
         try await eventually(timeout: .seconds(30), "the second dockerd to answer") {
             guard process.isRunning else { throw FixtureError("dockerd exited: \(self.log.suffix(2000))") }
-            return (try? Subprocess.run(["docker", "-H", self.host, "version", "--format", "{{.Server.Version}}"], environment: [:]).status) == 0
+            let host = self.host
+            return (try? await Subprocess.runDetached { try Subprocess.run(["docker", "-H", host, "version", "--format", "{{.Server.Version}}"], environment: [:]) }.status) == 0
         }
     }
 
@@ -66,23 +67,27 @@ public final class SecondDockerd: @unchecked Sendable {
 
     public var log: String { (try? String(contentsOfFile: directory + "/dockerd.log", encoding: .utf8)) ?? "" }
 
-    /// `docker -H <this daemon> args...`.
+    /// `docker -H <this daemon> args...`, off the cooperative threads (a CLI takes a while).
     @discardableResult
-    public func docker(_ arguments: [String]) throws -> Subprocess.Result {
-        try Subprocess.run(["docker", "-H", host] + arguments, environment: ProcessInfo.processInfo.environment)
+    public func docker(_ arguments: [String]) async throws -> Subprocess.Result {
+        let host = self.host
+        return try await Subprocess.runDetached { try Subprocess.run(["docker", "-H", host] + arguments, environment: ProcessInfo.processInfo.environment) }
     }
 
     /// Removes every container, stops the daemon and deletes its directory.
     public func destroy() async {
-        if process?.isRunning == true, let ids = try? docker(["ps", "-aq"]).stdout.split(separator: "\n").map(String.init), !ids.isEmpty {
-            _ = try? docker(["rm", "-f"] + ids)
+        if process?.isRunning == true, let ids = try? await docker(["ps", "-aq"]).stdout.split(separator: "\n").map(String.init), !ids.isEmpty {
+            _ = try? await docker(["rm", "-f"] + ids)
         }
         await stop()
+        let (directory, bridge, bridgeMade) = (self.directory, self.bridge, self.bridgeMade)
         // dockerd leaves its data root mounted on itself.
         let mounts = ((try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? "").split(separator: "\n")
             .compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) }.filter { $0.hasPrefix(directory + "/") }
-        for mount in mounts.sorted().reversed() { _ = try? Subprocess.run(["umount", "-l", mount], environment: [:]) }
-        if bridgeMade { _ = try? Subprocess.run(["ip", "link", "del", bridge], environment: [:]) }
-        _ = try? Subprocess.run(["rm", "-rf", directory], environment: [:])
+        _ = try? await Subprocess.runDetached {
+            for mount in mounts.sorted().reversed() { _ = try? Subprocess.run(["umount", "-l", mount], environment: [:]) }
+            if bridgeMade { _ = try? Subprocess.run(["ip", "link", "del", bridge], environment: [:]) }
+            _ = try? Subprocess.run(["rm", "-rf", directory], environment: [:])
+        }
     }
 }

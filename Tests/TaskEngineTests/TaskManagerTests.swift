@@ -80,14 +80,14 @@ struct TaskManagerTests {
         let h = EngineHarness()
         let arn = "arn:aws:ecs:us-west-2:1:task/test/life"
         try await h.manager.accept(try EngineHarness.task(arn, containers: Self.threeContainers, volumes: Self.scratch))
-        try await eventually("init running") { h.runtime.container(named: "init")?.state == .running }
+        try await eventually(timeout: .seconds(30), "init running") { h.runtime.container(named: "init")?.state == .running }
         #expect(h.runtime.container(named: "web") == nil, "web waits for init to succeed")
         h.runtime.exit("init", code: 0)
-        try await eventually("web running") { h.runtime.container(named: "web")?.state == .running }
+        try await eventually(timeout: .seconds(30), "web running") { h.runtime.container(named: "web")?.state == .running }
         #expect(h.runtime.container(named: "sidecar") == nil, "sidecar waits for web to be healthy")
         #expect(h.taskStatus(arn) == nil, "not RUNNING before every container reached its steady state")
         h.runtime.setHealthy("web")
-        try await eventually("task RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "task RUNNING") { h.taskStatus(arn) == "RUNNING" }
         let web = try #require(h.container(arn, "web"))
         #expect(web.networkBindings?.first?.containerPort == 80)
         #expect((40000...40100).contains(web.networkBindings?.first?.hostPort ?? 0), "the dynamic port comes from the configured range")
@@ -95,15 +95,15 @@ struct TaskManagerTests {
         #expect(h.runtime.volumeNames.count == 1, "the task-scoped volume was made")
 
         await h.manager.stop(taskArns: [arn])
-        try await eventually("task STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "task STOPPED") { h.taskStatus(arn) == "STOPPED" }
         let sidecarID = try #require(h.runtime.snapshot().first { $0.labels["com.amazonaws.ecs.container-name"] == "sidecar" }?.id)
         let webID = try #require(h.runtime.snapshot().first { $0.labels["com.amazonaws.ecs.container-name"] == "web" }?.id)
         let stops = h.runtime.calls.filter { $0.hasPrefix("stop ") }
         #expect(stops == ["stop \(sidecarID)", "stop \(webID)"], "the dependent stops before what it depends on: \(h.runtime.calls) \(h.statuses(arn))")
         #expect(h.container(arn, "web")?.exitCode == 143)
         #expect(h.statuses(arn).filter { $0.hasPrefix("RUNNING") && !$0.contains("=") }.isEmpty)
-        try await eventually("cleanup") { h.runtime.snapshot().isEmpty && h.runtime.volumeNames.isEmpty && h.store.record(arn) == nil }
-        try await eventually("forgotten") { !(await h.manager.knows(taskArn: arn)) }
+        try await eventually(timeout: .seconds(30), "cleanup") { h.runtime.snapshot().isEmpty && h.runtime.volumeNames.isEmpty && h.store.record(arn) == nil }
+        try await eventually(timeout: .seconds(30), "forgotten") { !(await h.manager.knows(taskArn: arn)) }
         await h.finish()
     }
 
@@ -112,9 +112,9 @@ struct TaskManagerTests {
         let h = EngineHarness()
         let arn = "arn:aws:ecs:us-west-2:1:task/test/ess"
         try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"},{"name":"b","image":"img","essential":false}]"#))
-        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
         h.runtime.exit("a", code: 2)
-        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "STOPPED") { h.taskStatus(arn) == "STOPPED" }
         #expect(h.container(arn, "a")?.exitCode == 2)
         #expect(h.container(arn, "b")?.status == "STOPPED")
         await h.finish()
@@ -128,9 +128,9 @@ struct TaskManagerTests {
             [{"name":"init","image":"img","essential":false},
              {"name":"web","image":"img","dependsOn":[{"containerName":"init","condition":"SUCCESS"}]}]
             """))
-        try await eventually("init running") { h.runtime.container(named: "init")?.state == .running }
+        try await eventually(timeout: .seconds(30), "init running") { h.runtime.container(named: "init")?.state == .running }
         h.runtime.exit("init", code: 1)
-        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "STOPPED") { h.taskStatus(arn) == "STOPPED" }
         let web = try #require(h.container(arn, "web"))
         #expect(web.exitCode == 143)
         #expect(web.reason?.contains("exited with 1, condition SUCCESS cannot be met") == true)
@@ -143,9 +143,9 @@ struct TaskManagerTests {
         let h = EngineHarness()
         let arn = "arn:aws:ecs:us-west-2:1:task/test/gone"
         try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
-        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
         h.runtime.removeBehindBack("a")
-        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "STOPPED") { h.taskStatus(arn) == "STOPPED" }
         await h.finish()
     }
 
@@ -155,18 +155,18 @@ struct TaskManagerTests {
         let containers = #"[{"name":"web","image":"img","portMappings":[{"containerPort":80,"hostPort":8080}]}]"#
         let first = "arn:aws:ecs:us-west-2:1:task/test/p1", second = "arn:aws:ecs:us-west-2:1:task/test/p2"
         try await h.manager.accept(try EngineHarness.task(first, containers: containers))
-        try await eventually("first RUNNING") { h.taskStatus(first) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "first RUNNING") { h.taskStatus(first) == "RUNNING" }
         try await h.manager.accept(try EngineHarness.task(second, containers: containers))
-        try await eventually("the second queued") { await h.admission.queued == [second] }
+        try await eventually(timeout: .seconds(30), "the second queued") { await h.admission.queued == [second] }
         #expect(h.runtime.callCount("create ") == 1, "the second task waits for port 8080: \(h.runtime.calls) \(h.statuses(first)) \(h.statuses(second))")
         await h.manager.stop(taskArns: [first])
-        try await eventually("first STOPPED") { h.taskStatus(first) == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "first STOPPED") { h.taskStatus(first) == "STOPPED" }
         let stoppedAt = ContinuousClock.now
-        try await eventually("second created") { h.runtime.callCount("create ") == 2 }
+        try await eventually(timeout: .seconds(30), "second created") { h.runtime.callCount("create ") == 2 }
         // Event-driven: well under a second on an idle machine; the bound leaves room for a
         // loaded test run (the reference agent's missed wake-up took 15–20 minutes).
         #expect(ContinuousClock.now - stoppedAt < .seconds(5))
-        try await eventually("second RUNNING") { h.taskStatus(second) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "second RUNNING") { h.taskStatus(second) == "RUNNING" }
         await h.finish()
     }
 
@@ -176,12 +176,12 @@ struct TaskManagerTests {
         let big = #"[{"name":"a","image":"img","memory":80}]"#
         let first = "arn:aws:ecs:us-west-2:1:task/test/q1", second = "arn:aws:ecs:us-west-2:1:task/test/q2"
         try await h.manager.accept(try EngineHarness.task(first, containers: big))
-        try await eventually("first RUNNING") { h.taskStatus(first) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "first RUNNING") { h.taskStatus(first) == "RUNNING" }
         try await h.manager.accept(try EngineHarness.task(second, containers: big))
-        try await eventually("queued") { await h.admission.queued == [second] }
+        try await eventually(timeout: .seconds(30), "queued") { await h.admission.queued == [second] }
         await h.manager.stop(taskArns: [second])
-        try await eventually("second STOPPED") { h.taskStatus(second) == "STOPPED" }
-        try await eventually("withdrawn from the queue") { await h.admission.queued.isEmpty }
+        try await eventually(timeout: .seconds(30), "second STOPPED") { h.taskStatus(second) == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "withdrawn from the queue") { await h.admission.queued.isEmpty }
         #expect(h.runtime.callCount("create ") == 1)
         await h.finish()
     }
@@ -192,12 +192,12 @@ struct TaskManagerTests {
         let h = EngineHarness(runtime: runtime, store: store)
         let arn = "arn:aws:ecs:us-west-2:1:task/test/r"
         try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"},{"name":"b","image":"img","essential":false}]"#))
-        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
         await h.finish()
         runtime.removeBehindBack("b")  // while no agent is watching
 
         let again = EngineHarness(runtime: runtime, store: store)
-        try await eventually("b STOPPED after the restart") { again.container(arn, "b")?.status == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "b STOPPED after the restart") { again.container(arn, "b")?.status == "STOPPED" }
         let b = try #require(again.container(arn, "b"))
         #expect(b.reason?.contains("ContainerVanishedError") == true)
         #expect(runtime.callCount("create ") == 2, "a was adopted, not created again")
@@ -217,7 +217,7 @@ struct TaskManagerTests {
         try await store.save(record, changes: [])
         _ = try await runtime.createContainer(name: "ecs-fam-3-a-0123", body: ["Image": "img", "Labels": ["com.amazonaws.ecs.container-name": "a", "com.amazonaws.ecs.task-arn": "arn:aws:ecs:us-west-2:1:task/test/n"]])
         let h = EngineHarness(runtime: runtime, store: store)
-        try await eventually("RUNNING") { h.taskStatus(record.arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(record.arn) == "RUNNING" }
         #expect(runtime.snapshot().count == 1, "no second container")
         await h.finish()
     }
@@ -229,13 +229,13 @@ struct TaskManagerTests {
         let h = EngineHarness(store: store)
         let arn = "arn:aws:ecs:us-west-2:1:task/test/ack"
         try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
-        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
         await h.manager.stop(taskArns: [arn])
-        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "STOPPED") { h.taskStatus(arn) == "STOPPED" }
         try await Task.sleep(for: .milliseconds(300))
         #expect(h.runtime.snapshot().count == 1, "not removed before the control plane has the STOPPED change")
         store.deliverAll()
-        try await eventually("removed") { h.runtime.snapshot().isEmpty }
+        try await eventually(timeout: .seconds(30), "removed") { h.runtime.snapshot().isEmpty }
         await h.finish()
     }
 
@@ -246,7 +246,7 @@ struct TaskManagerTests {
         let always = EngineHarness(runtime: runtime, behavior: .always)
         let arn = "arn:aws:ecs:us-west-2:1:task/test/pull"
         try await always.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
-        try await eventually("STOPPED") { always.taskStatus(arn) == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "STOPPED") { always.taskStatus(arn) == "STOPPED" }
         #expect(always.container(arn, "a")?.reason?.hasPrefix("CannotPullContainerError") == true)
         #expect(runtime.callCount("create ") == 0)
         await always.finish()
@@ -254,7 +254,7 @@ struct TaskManagerTests {
         let lenient = EngineHarness(runtime: runtime, behavior: .default)
         let arn2 = "arn:aws:ecs:us-west-2:1:task/test/pull2"
         try await lenient.manager.accept(try EngineHarness.task(arn2, containers: #"[{"name":"a","image":"img"}]"#))
-        try await eventually("RUNNING") { lenient.taskStatus(arn2) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { lenient.taskStatus(arn2) == "RUNNING" }
         await lenient.finish()
     }
 
@@ -266,7 +266,7 @@ struct TaskManagerTests {
             [{"name":"a","image":"img","dependsOn":[{"containerName":"b","condition":"START"}]},
              {"name":"b","image":"img","dependsOn":[{"containerName":"a","condition":"START"}]}]
             """))
-        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "STOPPED") { h.taskStatus(arn) == "STOPPED" }
         #expect(h.store.reported(arn).last?.reason?.contains("TaskDependencyError") == true)
         #expect(h.runtime.callCount("create ") == 0)
         await h.finish()
@@ -288,7 +288,7 @@ struct TaskManagerTests {
         let arn = "arn:aws:ecs:us-west-2:1:task/test/range"
         let containers = #"[{"name":"a","image":"img","portMappings":[{"containerPortRange":"9000-9003","protocol":"udp"},{"containerPort":80}]}]"#
         try await h.manager.accept(try EngineHarness.task(arn, containers: containers))
-        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
         let bindings = try #require(h.container(arn, "a")?.networkBindings)
         let range = try #require(bindings.first { $0.containerPortRange == "9000-9003" })
         #expect(range.protocol_ == "udp")
@@ -305,7 +305,7 @@ struct TaskManagerTests {
         let h = EngineHarness(runtime: runtime)
         let arn = "arn:aws:ecs:us-west-2:1:task/test/early"
         try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"web","image":"img","portMappings":[{"containerPort":8080}]}]"#))
-        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
         #expect(h.store.reported(arn).first?.containers?.first?.networkBindings?.first?.containerPort == 8080)
         await h.finish()
     }
@@ -316,7 +316,7 @@ struct TaskManagerTests {
         let h = EngineHarness(runtime: runtime, store: store)
         let arn = "arn:aws:ecs:us-west-2:1:task/test/away"
         try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
-        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
         await h.finish()
         runtime.inspectFails = true
         let again = EngineHarness(runtime: runtime, store: store)
@@ -333,7 +333,7 @@ struct TaskManagerTests {
         let h = EngineHarness(steadyStatePoll: .milliseconds(200))
         let arn = "arn:aws:ecs:us-west-2:1:task/test/lost"
         try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
-        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
         h.runtime.exitSilently("a", code: 7)
         try await eventually(timeout: .seconds(5), "STOPPED") { h.taskStatus(arn) == "STOPPED" }
         #expect(h.container(arn, "a")?.exitCode == 7)
@@ -347,13 +347,13 @@ struct TaskManagerTests {
         try await h.manager.accept(try EngineHarness.task(arn, containers: """
             [{"name":"a","image":"img","restartPolicy":{"enabled":true,"ignoredExitCodes":[0],"restartAttemptPeriod":0}}]
             """))
-        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
         h.runtime.exit("a", code: 1)
-        try await eventually("started again") { h.runtime.callCount("start ") == 2 && h.runtime.container(named: "a")?.state == .running }
+        try await eventually(timeout: .seconds(30), "started again") { h.runtime.callCount("start ") == 2 && h.runtime.container(named: "a")?.state == .running }
         #expect(h.taskStatus(arn) == "RUNNING", "a restarted container does not stop the task")
-        try await eventually("restart counted") { h.store.record(arn)?.containers.first?.restartCount == 1 }
+        try await eventually(timeout: .seconds(30), "restart counted") { h.store.record(arn)?.containers.first?.restartCount == 1 }
         h.runtime.exit("a", code: 0)
-        try await eventually("an ignored exit code stops it") { h.taskStatus(arn) == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "an ignored exit code stops it") { h.taskStatus(arn) == "STOPPED" }
         #expect(h.runtime.callCount("start ") == 2)
         await h.finish()
     }
@@ -365,9 +365,9 @@ struct TaskManagerTests {
         try await h.manager.accept(try EngineHarness.task(arn, containers: """
             [{"name":"a","image":"img","restartPolicy":{"enabled":true,"restartAttemptPeriod":300}}]
             """))
-        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
         h.runtime.exit("a", code: 1)
-        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "STOPPED") { h.taskStatus(arn) == "STOPPED" }
         #expect(h.runtime.callCount("start ") == 1)
         await h.finish()
     }
@@ -392,11 +392,11 @@ extension TaskManagerTests {
         let h = EngineHarness()
         let arn = "arn:aws:ecs:us-west-2:1:task/test/restop"
         try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"},{"name":"side","image":"img","essential":false}]"#))
-        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
         h.runtime.exit("side", code: 0)
-        try await eventually("side STOPPED") { h.container(arn, "side")?.status == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "side STOPPED") { h.container(arn, "side")?.status == "STOPPED" }
         h.runtime.startBehindBack("side")
-        try await eventually("stopped once more") { h.runtime.callCount("stop ") == 1 }
+        try await eventually(timeout: .seconds(30), "stopped once more") { h.runtime.callCount("stop ") == 1 }
         h.runtime.startBehindBack("side")
         try await Task.sleep(for: .milliseconds(200))
         #expect(h.runtime.callCount("stop ") == 1, "only once per container")
@@ -413,11 +413,11 @@ struct TaskCgroupLimitTests {
         let h = EngineHarness(cgroups: cgroups)
         let arn = "arn:aws:ecs:us-west-2:1:task/test/cg1"
         try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"},{"name":"b","image":"img"}]"#).with { $0.cpu = 0.5 })
-        try await eventually("RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
         #expect(cgroups.made["cg1"]?.cpuQuotaMicros == 50_000)
         #expect(h.runtime.snapshot().allSatisfy { $0.body["HostConfig"]?["CgroupParent"]?.stringValue == "/ecs/cg1" })
         await h.manager.stop(taskArns: [arn])
-        try await eventually("cleaned up") { cgroups.removed == ["cg1"] }
+        try await eventually(timeout: .seconds(30), "cleaned up") { cgroups.removed == ["cg1"] }
         await h.finish()
     }
 
@@ -428,7 +428,7 @@ struct TaskCgroupLimitTests {
         let h = EngineHarness(cgroups: cgroups)
         let arn = "arn:aws:ecs:us-west-2:1:task/test/cg2"
         try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
-        try await eventually("STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        try await eventually(timeout: .seconds(30), "STOPPED") { h.taskStatus(arn) == "STOPPED" }
         #expect(h.store.reported(arn).last?.reason?.contains("ResourceInitializationError") == true)
         #expect(h.runtime.callCount("create ") == 0)
         await h.finish()
