@@ -162,7 +162,8 @@ public enum ECSEndpoint {
         return "https://\(fips ? "ecs-fips" : "ecs").\(region).\(dnsSuffix(region: region))"
     }
 
-    static func dnsSuffix(region: String) -> String {
+    /// The DNS suffix of the region's partition (every AWS service endpoint uses it).
+    public static func dnsSuffix(region: String) -> String {
         if region.hasPrefix("cn-") { return "amazonaws.com.cn" }
         if region.hasPrefix("us-isob-") { return "sc2s.sgov.gov" }
         if region.hasPrefix("us-iso-") { return "c2s.ic.gov" }

@@ -51,7 +51,7 @@ struct AWSSecretsSource: SecretsSource {
 
     func endpoint(_ service: String, envSuffix: String, region: String) -> String {
         if let e = environment["AWS_ENDPOINT_URL_" + envSuffix] ?? environment["AWS_ENDPOINT_URL"], !e.isEmpty { return e }
-        return "https://\(service).\(region).\(region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com")"
+        return "https://\(service).\(region).\(ECSEndpoint.dnsSuffix(region: region))"
     }
 
     func parameter(_ valueFrom: String, region: String, credentials: CredentialChain, container: String) async throws -> String {
@@ -107,7 +107,7 @@ struct AWSSecretsSource: SecretsSource {
         }
         let bucket = String(resource[..<slash]), key = String(resource[resource.index(after: slash)...])
         let override = environment["AWS_ENDPOINT_URL_S3"] ?? environment["AWS_ENDPOINT_URL"]
-        let base = override.flatMap { $0.isEmpty ? nil : $0 } ?? "https://\(bucket).s3.\(region).amazonaws.com"
+        let base = override.flatMap { $0.isEmpty ? nil : $0 } ?? "https://\(bucket).s3.\(region).\(ECSEndpoint.dnsSuffix(region: region))"
         let path = (override == nil || override!.isEmpty ? "/" : "/\(bucket)/") + key
         guard let schemeEnd = base.range(of: "://") else { throw SecretsError("ResourceInitializationError: S3 endpoint \(base) has no scheme") }
         let host = String(base[schemeEnd.upperBound...].prefix { $0 != "/" })
