@@ -49,7 +49,9 @@ struct CredentialsTests {
         imds.requireToken = true
         try await imds.start()
         defer { Task { await imds.stop() } }
-        let client = IMDSClient(options: .init(endpoint: imds.url))
+        // A generous exchange timeout: on a loaded run a token PUT slower than the 1 s default
+        // rightly falls back to v1 for that call, which is not what this test is about.
+        let client = IMDSClient(options: .init(endpoint: imds.url, timeout: .seconds(20)))
         let chain = CredentialChain([EnvironmentCredentialProvider(values: [:]), IMDSRoleCredentialProvider(imds: client)], refreshAhead: .seconds(300))
         let creds = try await chain.current()
         #expect(creds.credentials == AWSCredentials(accessKeyId: "ASIAFAKEROLE", secretAccessKey: "role-secret", sessionToken: "role-token"))
