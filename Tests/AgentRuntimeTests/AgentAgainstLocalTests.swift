@@ -131,7 +131,8 @@ struct AgentAgainstLocalTests {
                 let took = ContinuousClock.now - back
                 // ACS backoff caps at 30 s + 20 % jitter; allow for the dial itself.
                 #expect(took < .seconds(38), "reconnected \(took) after ecs-local came back")
-                try await eventually("agentConnected=true") {
+                // Each probe is an aws CLI run, which a loaded 2-core machine can take seconds over.
+                try await eventually(timeout: .seconds(60), "agentConnected=true") {
                     try await Self.instance(cli, cluster: "default")["agentConnected"] as? Bool == true
                 }
                 try await Task.sleep(for: .seconds(2))

@@ -84,8 +84,9 @@ public struct FixtureError: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` until it holds or `timeout` passes; for states that have no event to await.
+/// The default is generous: under the full parallel suite on 2 cores one aws CLI probe can take seconds.
 public func eventually(
-    timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(50),
+    timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
     _ what: String, _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
