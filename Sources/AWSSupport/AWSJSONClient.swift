@@ -110,7 +110,7 @@ public struct AWSJSONClient: Sendable {
         let creds: AWSCredentials
         do { creds = try await credentials.credentials() } catch { throw .credentials("\(error)") }
         let body = Array(input.jsonText.utf8)
-        guard let hostStart = options.endpoint.range(of: "://") else { throw .transport(operation: operation, reason: "endpoint \(options.endpoint) has no scheme") }
+        guard let hostStart = options.endpoint.firstRange(of: "://") else { throw .transport(operation: operation, reason: "endpoint \(options.endpoint) has no scheme") }
         let host = String(options.endpoint[hostStart.upperBound...].prefix { $0 != "/" })
         var signing = SigV4.Request(method: "POST", path: "/", headers: [
             ("Host", host), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "\(options.targetPrefix).\(operation)"),

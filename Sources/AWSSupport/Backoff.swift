@@ -42,4 +42,13 @@ extension Duration {
         let (s, atto) = components
         return Double(s) + Double(atto) / 1e18
     }
+
+    /// Seconds with two decimals ("1.25"), for log lines; no String(format:), which is
+    /// full Foundation only.
+    public var secondsText: String {
+        let hundredths = (seconds * 100).rounded()
+        let whole = Int(hundredths / 100)
+        let fraction = Int(abs(hundredths).truncatingRemainder(dividingBy: 100))
+        return "\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
 }

@@ -45,7 +45,7 @@ public struct STSClient: Sendable {
         let body = [("Action", "AssumeRole"), ("Version", "2011-06-15"), ("RoleArn", roleArn),
                     ("RoleSessionName", sessionName), ("DurationSeconds", String(durationSeconds))]
             .map { "\(URIEncoding.encode($0.0))=\(URIEncoding.encode($0.1))" }.joined(separator: "&")
-        guard let hostStart = endpoint.range(of: "://") else { throw Failure.malformed("endpoint \(endpoint) has no scheme") }
+        guard let hostStart = endpoint.firstRange(of: "://") else { throw Failure.malformed("endpoint \(endpoint) has no scheme") }
         let host = String(endpoint[hostStart.upperBound...].prefix { $0 != "/" })
         let bytes = Array(body.utf8)
         var signing = SigV4.Request(method: "POST", path: "/", headers: [
@@ -78,7 +78,7 @@ public struct STSClient: Sendable {
 
     /// The text of the first `<name>…</name>`; STS answers are flat enough for this.
     static func element(_ name: String, in xml: String) -> String? {
-        guard let open = xml.range(of: "<\(name)>"), let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
+        guard let open = xml.firstRange(of: "<\(name)>"), let close = xml[open.upperBound...].firstRange(of: "</\(name)>") else { return nil }
         return String(xml[open.upperBound..<close.lowerBound])
             .replacing("&amp;", with: "&").replacing("&lt;", with: "<").replacing("&gt;", with: ">").replacing("&quot;", with: "\"")
     }

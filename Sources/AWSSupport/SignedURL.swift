@@ -16,7 +16,7 @@ public struct URLParts: Sendable, Hashable {
     public var query: String
 
     public init?(_ url: String) {
-        guard let sep = url.range(of: "://") else { return nil }
+        guard let sep = url.firstRange(of: "://") else { return nil }
         scheme = String(url[..<sep.lowerBound]).lowercased()
         let rest = url[sep.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex

@@ -109,7 +109,7 @@ struct AWSSecretsSource: SecretsSource {
         let override = environment["AWS_ENDPOINT_URL_S3"] ?? environment["AWS_ENDPOINT_URL"]
         let base = override.flatMap { $0.isEmpty ? nil : $0 } ?? "https://\(bucket).s3.\(region).\(ECSEndpoint.dnsSuffix(region: region))"
         let path = (override == nil || override!.isEmpty ? "/" : "/\(bucket)/") + key
-        guard let schemeEnd = base.range(of: "://") else { throw SecretsError("ResourceInitializationError: S3 endpoint \(base) has no scheme") }
+        guard let schemeEnd = base.firstRange(of: "://") else { throw SecretsError("ResourceInitializationError: S3 endpoint \(base) has no scheme") }
         let host = String(base[schemeEnd.upperBound...].prefix { $0 != "/" })
         let failure = "ResourceInitializationError: failed to fetch environment file \(arn) for container \(container)"
         let creds: AWSCredentials

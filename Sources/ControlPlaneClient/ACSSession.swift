@@ -103,7 +103,7 @@ public final class ACSSession: Service, Sendable {
                 try await Task.sleep(for: timing.inactiveRetry)
             case .failed(let why):
                 let delay = backoff.next()
-                logger.warning("ACS connection failed; reconnecting after backoff", metadata: ["reason": "\(why)", "retryInSeconds": "\(String(format: "%.2f", delay.seconds))"])
+                logger.warning("ACS connection failed; reconnecting after backoff", metadata: ["reason": "\(why)", "retryInSeconds": "\(delay.secondsText)"])
                 if !wasConnected { await discovery.invalidate() }
                 try await Task.sleep(for: delay)
             }

@@ -225,7 +225,7 @@ public final class TCSSession: Service, Sendable {
                 logger.info("TCS connection ended; reconnecting", metadata: ["reason": "\(end)"])
             } else {
                 let delay = backoff.next()
-                logger.warning("TCS connection failed; reconnecting after backoff", metadata: ["reason": "\(end)", "retryInSeconds": "\(String(format: "%.2f", delay.seconds))"])
+                logger.warning("TCS connection failed; reconnecting after backoff", metadata: ["reason": "\(end)", "retryInSeconds": "\(delay.secondsText)"])
                 try await Task.sleep(for: delay)
             }
         }

@@ -81,7 +81,7 @@ enum TCSConnection {
 
     /// Drops everything up to the first blank line when the frame starts with headers.
     static func stripSignedHeaders(_ text: String) -> String {
-        guard !text.hasPrefix("{"), let range = text.range(of: "\r\n\r\n") else { return text }
+        guard !text.hasPrefix("{"), let range = text.firstRange(of: "\r\n\r\n") else { return text }
         return String(text[range.upperBound...])
     }
 }
