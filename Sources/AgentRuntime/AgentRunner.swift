@@ -7,6 +7,7 @@ import HostSystem
 public import Logging
 import ServiceLifecycle
 import StateStore
+import Synchronization
 import UnixSignals
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -35,6 +36,15 @@ public struct AgentRunner: Sendable {
         self.config = config
         self.environment = environment
         self.logger = logger
+    }
+
+    /// Start-up is over once ACS first connects: its code pages go back to the kernel
+    /// (HostSystem/StartupPages.swift says why), and the line says what that saved.
+    static func releaseStartupPages(logger: Logger) {
+        let outcome = StartupPages.release()
+        logger.info("start-up code pages returned to the kernel", metadata: [
+            "mappings": "\(outcome.mappings)", "rssBeforeKiB": "\(outcome.rssBeforeKiB ?? -1)", "rssAfterKiB": "\(outcome.rssAfterKiB ?? -1)",
+        ])
     }
 
     public func run() async -> Exit {
@@ -124,8 +134,12 @@ public struct AgentRunner: Sendable {
                              region: region, source: AgentTelemetry(docker: docker, manager: manager, collector: collector, clusterArn: registration.cluster),
                              metricsEnabled: metricsEnabled, logger: logger)
         let arn = registration.containerInstanceArn
+        let firstConnection = Mutex(true)
         let acs = ACSSession(registration: registration, identity: identity, discovery: discovery, dialer: dialer, handler: handler, logger: logger,
-                             onConnected: { notifier.ready(status: "connected to ACS as \(arn)") },
+                             onConnected: {
+                                 notifier.ready(status: "connected to ACS as \(arn)")
+                                 if firstConnection.withLock({ first in defer { first = false }; return first }) { Self.releaseStartupPages(logger: logger) }
+                             },
                              onInactive: { tcs.disconnect() })
         var services: [any Service] = [reporter, TaskEngineService(manager: manager), acs, tcs]
         if metricsEnabled { services.append(collector) }
