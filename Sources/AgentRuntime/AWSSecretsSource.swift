@@ -20,12 +20,9 @@ struct AWSSecretsSource: SecretsSource {
 
     func environment(task: ACSTask, container: ACSContainer, credentials: IAMRoleCredentials?) async throws -> ContainerSecrets {
         let name = container.name ?? ""
-        guard let credentials, let key = credentials.accessKeyId, let secret = credentials.secretAccessKey else {
+        guard let credentials, let chain = Self.chain(credentials) else {
             throw SecretsError("ResourceInitializationError: container \(name) has secrets or environment files, and the task has no execution role credentials")
         }
-        let chain = CredentialChain([EnvironmentCredentialProvider(values: [
-            "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": credentials.sessionToken ?? "",
-        ])])
         var out = ContainerSecrets()
         // Environment files in order; a variable already set by an earlier file is kept.
         for file in container.environmentFiles ?? [] {
@@ -45,6 +42,14 @@ struct AWSSecretsSource: SecretsSource {
             }
         }
         return out
+    }
+
+    /// A credential chain of exactly these role credentials; nil when they are incomplete.
+    static func chain(_ credentials: IAMRoleCredentials) -> CredentialChain? {
+        guard let key = credentials.accessKeyId, let secret = credentials.secretAccessKey else { return nil }
+        return CredentialChain([EnvironmentCredentialProvider(values: [
+            "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": credentials.sessionToken ?? "",
+        ])])
     }
 
     // MARK: services
@@ -79,14 +84,8 @@ struct AWSSecretsSource: SecretsSource {
             if parts.count > 8 { stage = parts[8] }
             if parts.count > 9 { version = parts[9] }
         }
-        var input: [String: JSONValue] = ["SecretId": .string(id)]
-        if !stage.isEmpty { input["VersionStage"] = .string(stage) }
-        if !version.isEmpty { input["VersionId"] = .string(version) }
-        let client = AWSJSONClient(options: .init(endpoint: endpoint("secretsmanager", envSuffix: "SECRETS_MANAGER", region: region), region: region,
-                                                  service: "secretsmanager", targetPrefix: "secretsmanager", userAgent: userAgent, timeout: .seconds(30)),
-                                   credentials: credentials)
         let reply: JSONValue
-        do { reply = try await client.call("GetSecretValue", .object(input)) } catch {
+        do { reply = try await secretValue(id, stage: stage, version: version, region: region, credentials: credentials) } catch {
             throw SecretsError("ResourceInitializationError: unable to pull secrets: container \(container): secret \(id): \(error)")
         }
         guard let text = reply["SecretString"]?.stringValue else {
@@ -97,6 +96,17 @@ struct AWSSecretsSource: SecretsSource {
             throw SecretsError("ResourceInitializationError: unable to pull secrets: container \(container): secret \(id) has no JSON key \(jsonKey)")
         }
         return value.stringValue ?? value.jsonText
+    }
+
+    /// Secrets Manager GetSecretValue's reply (also the source of repository credentials).
+    func secretValue(_ id: String, stage: String = "", version: String = "", region: String, credentials: CredentialChain) async throws -> JSONValue {
+        var input: [String: JSONValue] = ["SecretId": .string(id)]
+        if !stage.isEmpty { input["VersionStage"] = .string(stage) }
+        if !version.isEmpty { input["VersionId"] = .string(version) }
+        let client = AWSJSONClient(options: .init(endpoint: endpoint("secretsmanager", envSuffix: "SECRETS_MANAGER", region: region), region: region,
+                                                  service: "secretsmanager", targetPrefix: "secretsmanager", userAgent: userAgent, timeout: .seconds(30)),
+                                   credentials: credentials)
+        return try await client.call("GetSecretValue", .object(input))
     }
 
     /// `arn:aws:s3:::bucket/key`: GET, path-style at an override endpoint, virtual-hosted otherwise.

@@ -122,6 +122,8 @@ public struct AgentRunner: Sendable {
                                   settings: engineSettings(cluster: registration.cluster, region: region, containerInstanceArn: registration.containerInstanceArn),
                                   host: hostResources(),
                                   secrets: AWSSecretsSource(region: region, environment: environment, userAgent: identity.userAgent),
+                                  registryCredentials: AWSRegistryCredentials(region: region, environment: environment, userAgent: identity.userAgent,
+                                                                              instanceCredentials: credentials),
                                   cgroups: cgroups)
         let receiver = EngineReceiver(manager: manager, credentials: taskCredentials)
         let handler = ACSMessageHandler(registration: registration, store: store, receiver: receiver, credentials: taskCredentials,

@@ -77,7 +77,8 @@ extension AgentRunner {
     }
 
     func taskManager(docker: DockerContainerRuntime, store: AgentStateStore, reporter: StateChangeReporter, settings: EngineSettings,
-                     host: HostResources, secrets: (any SecretsSource)?, cgroups: (any TaskCgroups)?) -> TaskManager {
+                     host: HostResources, secrets: (any SecretsSource)?, registryCredentials: (any RegistryCredentialsSource)?,
+                     cgroups: (any TaskCgroups)?) -> TaskManager {
         let range = config.dynamicHostPortRange
         let reservedTCP = Set(config.ports("ECS_RESERVED_PORTS")), reservedUDP = Set(config.ports("ECS_RESERVED_PORTS_UDP"))
         let allocator = HostPortAllocator(range: range.start...range.end, reservedTCP: reservedTCP, reservedUDP: reservedUDP)
@@ -97,7 +98,8 @@ extension AgentRunner {
         let services = EngineServices(
             settings: settings, runtime: docker, store: EngineStateStore(store: store, reporter: reporter),
             admission: AdmissionQueue(capacity: capacity), ports: PortLedger(allocator: allocator),
-            puller: ImagePuller(runtime: docker, behavior: behavior, logger: logger), secrets: secrets, cgroups: cgroups, images: cleaner, logger: logger,
+            puller: ImagePuller(runtime: docker, behavior: behavior, logger: logger), secrets: secrets,
+            registryCredentials: registryCredentials, cgroups: cgroups, images: cleaner, logger: logger,
             now: { Date().timeIntervalSince1970 })
         return TaskManager(services: services)
     }

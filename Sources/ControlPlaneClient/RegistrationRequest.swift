@@ -76,6 +76,8 @@ public enum RegistrationRequest {
                   current + "container-restart-policy"]
         // Secrets as environment variables and S3 environment files, with the execution role.
         names += [current + "secrets.ssm.environment-variables", current + "secrets.asm.environment-variables", current + "env-files.s3"]
+        // Pull credentials: ECR tokens (instance or execution role) and Secrets Manager repository credentials.
+        names += [legacy + "ecr-auth", current + "execution-role-ecr-pull", current + "private-registry-authentication.secretsmanager"]
         if s.taskCPUMemLimit { names += [current + "task-cpu-mem-limit", current + "increased-task-cpu-limit"] }
         if !s.dockerHealthCheckDisabled, let api = dockerAPI, compare(api.max, "1.24") >= 0 { names.append(current + "container-health-check") }
         // Docker features the daemon provides and the agent passes through.

@@ -24,6 +24,10 @@ public actor ControlPlane {
         public var roleCredentials = AWSCredentials(accessKeyId: "ASIALOCALROLE", secretAccessKey: "local-role-secret", sessionToken: "local-role-token")
         /// When set, role credentials come from STS AssumeRole (AWS, or moto on loopback).
         public var sts: STSClient?
+        /// Registry hosts whose images are treated as this account's ECR repositories, besides
+        /// real ECR names (`<account>.dkr.ecr.<region>.amazonaws.com`): a loopback registry can
+        /// then stand in for ECR in a test. Value: the registry (account) id.
+        public var ecrRegistries: [String: String] = [:]
         public init() {}
     }
 

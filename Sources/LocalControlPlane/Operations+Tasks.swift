@@ -94,7 +94,8 @@ extension ControlPlane {
         }
         let acs = try TaskTranslation.acsTask(definition, overrides: overrides, context: .init(
             taskArn: taskArn, clusterArn: record.clusterArn, accountId: options.account, group: group, containerArns: containerArns,
-            roleCredentials: roleCredentials, executionRoleCredentials: executionCredentials))
+            roleCredentials: roleCredentials, executionRoleCredentials: executionCredentials, region: options.region,
+            ecrRegistries: options.ecrRegistries))
 
         var task = ECSTask()
         task.taskArn = taskArn

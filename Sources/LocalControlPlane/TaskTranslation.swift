@@ -20,6 +20,8 @@ enum TaskTranslation {
         var containerArns: [String: String]
         var roleCredentials: IAMRoleCredentials?
         var executionRoleCredentials: IAMRoleCredentials?
+        var region = "us-west-2"
+        var ecrRegistries: [String: String] = [:]
     }
 
     static func acsTask(_ definition: TaskDefinition, overrides: TaskOverride?, context: Context) throws -> ACSTask {
@@ -41,9 +43,37 @@ enum TaskTranslation {
         task.volumes = (definition.volumes ?? []).map(volume)
         let byName = Dictionary((overrides?.containerOverrides ?? []).compactMap { o in o.name.map { ($0, o) } }) { a, _ in a }
         task.containers = try (definition.containerDefinitions ?? []).map { c in
-            try container(c, override: byName[c.name ?? ""], definition: definition, arn: context.containerArns[c.name ?? ""])
+            var out = try container(c, override: byName[c.name ?? ""], definition: definition, arn: context.containerArns[c.name ?? ""])
+            out.registryAuthentication = registryAuthentication(c, definition: definition, context: context)
+            return out
         }
         return task
+    }
+
+    /// What ECS tells the agent about pulling a container's image: Secrets Manager repository
+    /// credentials when the definition names them, an ECR token for an ECR image (with the
+    /// execution role when the task has one), nothing otherwise (protocol.md §4.6).
+    static func registryAuthentication(_ c: ContainerDefinition, definition: TaskDefinition, context: Context) -> RegistryAuthentication? {
+        if let parameter = c.repositoryCredentials?.credentialsParameter, !parameter.isEmpty {
+            let parts = parameter.split(separator: ":", omittingEmptySubsequences: false)
+            let region = parts.count > 3 && parts[0] == "arn" && !parts[3].isEmpty ? String(parts[3]) : context.region
+            return RegistryAuthentication(type: "asm", asmAuthData: .init(credentialsParameter: parameter, region: region))
+        }
+        guard let (registryId, region) = ecrRegistry(of: c.image ?? "", context: context) else { return nil }
+        return RegistryAuthentication(type: "ecr", ecrAuthData: .init(registryId: registryId, region: region,
+                                                                      useExecutionRole: definition.executionRoleArn != nil))
+    }
+
+    /// `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/repo` → (account, region); or a host
+    /// configured as standing in for this account's ECR.
+    static func ecrRegistry(of image: String, context: Context) -> (String, String)? {
+        guard let slash = image.firstIndex(of: "/") else { return nil }
+        let host = String(image[..<slash])
+        if let account = context.ecrRegistries[host] { return (account, context.region) }
+        let labels = host.split(separator: ".").map(String.init)
+        guard labels.count >= 6, labels[0].count == 12, labels[0].allSatisfy(\.isNumber), labels[1] == "dkr",
+              labels[2] == "ecr" || labels[2] == "ecr-fips", labels[4] == "amazonaws" else { return nil }
+        return (labels[0], labels[3])
     }
 
     static func volume(_ v: Volume) -> ACSVolume {

@@ -31,6 +31,23 @@ extension ManagedTask {
                            credentials: executionCredentials, cgroupParent: record.cgroupParent, services: services)
     }
 
+    /// The container's own registryAuthentication (ECR, Secrets Manager) when it has one, else
+    /// the instance-wide ECS_ENGINE_AUTH_TYPE/DATA login for the image's registry.
+    static func loginProvider(_ input: ActionInput) -> ImagePuller.LoginProvider {
+        let image = input.container.image ?? ""
+        guard let authentication = input.container.registryAuthentication, let type = authentication.type, type == "ecr" || type == "asm" else {
+            let login = input.services.settings.login(image)
+            return { login }
+        }
+        let (source, credentials) = (input.services.registryCredentials, input.credentials)
+        return {
+            guard let source else {
+                throw RegistryAuthError(type == "ecr" ? "CannotPullECRContainerError: this agent has no ECR client" : "CannotPullContainerAuthError: this agent has no Secrets Manager client")
+            }
+            return try await source.login(authentication, image: image, executionCredentials: credentials)
+        }
+    }
+
     static func perform(_ input: ActionInput) async -> ActionResult {
         let runtime = input.services.runtime
         let c = input.record
@@ -39,7 +56,7 @@ extension ManagedTask {
             let image = input.container.image ?? ""
             let started = input.services.now()
             do {
-                let outcome = try await input.services.puller.ensure(image, login: input.services.settings.login(image))
+                let outcome = try await input.services.puller.ensure(image, loginProvider: Self.loginProvider(input))
                 return .pulled(outcome, startedAt: started, stoppedAt: input.services.now())
             } catch let error as ImagePullError {
                 return .failed(reason: error.reason, stopTask: true)

@@ -115,3 +115,19 @@ public struct SecretsError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// Pull credentials a container's `registryAuthentication` names: an ECR authorization token
+/// (with the execution role, or the instance's own credentials) or a Secrets Manager secret
+/// holding `username` and `password` (engine.md §6.4). Asked only when a pull is about to
+/// happen, so a cached image under prefer-cached needs no token.
+public protocol RegistryCredentialsSource: Sendable {
+    func login(_ authentication: RegistryAuthentication, image: String, executionCredentials: IAMRoleCredentials?) async throws(RegistryAuthError) -> RegistryLogin
+}
+
+/// Why pull credentials could not be had; `reason` starts with the reference agent's error
+/// name (CannotPullECRContainerError, CannotPullContainerAuthError).
+public struct RegistryAuthError: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
+    public init(_ reason: String) { self.reason = reason }
+}

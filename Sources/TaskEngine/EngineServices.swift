@@ -44,6 +44,8 @@ public struct EngineServices: Sendable {
     public var ports: PortLedger
     public var puller: ImagePuller
     public var secrets: (any SecretsSource)?
+    /// ECR tokens and Secrets Manager repository credentials; nil: such containers fail their pull.
+    public var registryCredentials: (any RegistryCredentialsSource)?
     /// Task cgroups for task-level cpu and memory; nil when ECS_ENABLE_TASK_CPU_MEM_LIMIT is off.
     public var cgroups: (any TaskCgroups)?
     /// Image cleanup; nil when ECS_DISABLE_IMAGE_CLEANUP or the prefer-cached pull behaviour.
@@ -52,7 +54,8 @@ public struct EngineServices: Sendable {
     public var now: @Sendable () -> Double
 
     public init(settings: EngineSettings, runtime: any ContainerRuntime, store: any EngineStore, admission: AdmissionQueue, ports: PortLedger,
-                puller: ImagePuller, secrets: (any SecretsSource)? = nil, cgroups: (any TaskCgroups)? = nil, images: ImageCleaner? = nil, logger: Logger,
+                puller: ImagePuller, secrets: (any SecretsSource)? = nil,
+                registryCredentials: (any RegistryCredentialsSource)? = nil, cgroups: (any TaskCgroups)? = nil, images: ImageCleaner? = nil, logger: Logger,
                 now: @escaping @Sendable () -> Double) {
         self.settings = settings
         self.runtime = runtime
@@ -61,6 +64,7 @@ public struct EngineServices: Sendable {
         self.ports = ports
         self.puller = puller
         self.secrets = secrets
+        self.registryCredentials = registryCredentials
         self.cgroups = cgroups
         self.images = images
         self.logger = logger

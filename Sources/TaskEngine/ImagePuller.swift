@@ -16,6 +16,7 @@ public struct ImagePullError: Error, Sendable, CustomStringConvertible {
 /// (later callers wait for the pull in flight), at most `maximumConcurrent` different images at
 /// once, and the pull behaviour's rules on when to pull and what a failure means.
 public actor ImagePuller {
+    public typealias LoginProvider = @Sendable () async throws -> RegistryLogin?
     public enum Outcome: Sendable, Equatable {
         case pulled
         /// The behaviour said no pull was needed.
@@ -46,6 +47,12 @@ public actor ImagePuller {
     /// Makes `image` available as the behaviour requires. Throws `ImagePullError` when the
     /// behaviour (always, once) makes a failed pull stop the task.
     public func ensure(_ image: String, login: RegistryLogin?) async throws -> Outcome {
+        try await ensure(image, loginProvider: { login })
+    }
+
+    /// As above, with credentials asked for only when a pull actually starts (an ECR token is a
+    /// call to AWS; a cached image under prefer-cached must not need one).
+    public func ensure(_ image: String, loginProvider: @escaping LoginProvider) async throws -> Outcome {
         switch behavior {
         case .preferCached:
             if let env = try? await runtime.imageEnvironment(image) {
@@ -58,12 +65,12 @@ public actor ImagePuller {
             break
         }
         do {
-            try await pull(image, login: login)
+            try await pull(image, loginProvider: loginProvider)
             pulledOnce.insert(image)
             environments[image] = nil
             return .pulled
         } catch {
-            let reason = "CannotPullContainerError: \(error)"
+            let reason = (error as? RegistryAuthError)?.reason ?? "CannotPullContainerError: \(error)"
             switch behavior {
             case .always, .once:
                 throw ImagePullError(reason: reason)
@@ -83,13 +90,15 @@ public actor ImagePuller {
         return env
     }
 
-    private func pull(_ image: String, login: RegistryLogin?) async throws {
+    private func pull(_ image: String, loginProvider: @escaping LoginProvider) async throws {
         if let existing = inFlight[image] {
             try await existing.value
             return
         }
         let (slots, runtime) = (slots, runtime)
+        // The credentials are fetched inside the single flight: one token call per pull.
         let task = Task {
+            let login = try await loginProvider()
             try await slots.withGate { try await runtime.pullImage(image, login: login) }
         }
         inFlight[image] = task

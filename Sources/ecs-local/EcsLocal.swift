@@ -38,6 +38,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Accept unsigned and wrongly signed requests (development only).") var noVerifySignatures = false
     @Option(help: "An STS endpoint for task and execution role credentials (AssumeRole); without it static development credentials are handed out. The caller's keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, else ecs-local's own pair.")
     var stsEndpoint: String?
+    @Option(help: "A registry host (host:port) whose images count as this account's ECR repositories, as HOST or HOST=REGISTRY_ID; repeatable. For testing ECR pulls against a local registry.")
+    var ecrRegistry: [String] = []
     @Option(help: "Seconds between ACS heartbeats.") var heartbeatSeconds = 20
     @Option(help: "Seconds between TaskManifestMessages to each agent.") var manifestSeconds = 60
     @Option(help: "Log level: debug, info, warn, error.") var logLevel = "info"
@@ -67,6 +69,10 @@ struct Serve: AsyncParsableCommand {
         options.account = accountId
         options.heartbeatInterval = .seconds(heartbeatSeconds)
         options.manifestInterval = .seconds(manifestSeconds)
+        for entry in ecrRegistry {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            options.ecrRegistries[parts[0]] = parts.count > 1 ? parts[1] : accountId
+        }
         if let stsEndpoint {
             let caller = env["AWS_ACCESS_KEY_ID"].map { AWSCredentials(accessKeyId: $0, secretAccessKey: env["AWS_SECRET_ACCESS_KEY"] ?? "", sessionToken: env["AWS_SESSION_TOKEN"]) } ?? credentials
             options.sts = STSClient(endpoint: stsEndpoint, region: region, credentials: caller)

@@ -320,60 +320,6 @@ struct TasksOnDockerTests {
         }
     }
 
-    @Test("Registry auth from ECS_ENGINE_AUTH_TYPE/DATA: a task whose image is in the loopback registry runs; without the password its pull fails and, under pull behaviour always, the task stops with CannotPullContainerError")
-    func registryAuth() async throws {
-        let registry = try #require(TestEnvironment.registry, "scripts/test-fixtures sets ECS_TEST_REGISTRY")
-        try await DockerFixture.with { docker in
-            // An image of this test's own in the registry (other tests pull and remove the shared one).
-            let image = "\(registry)/ecs-agent-test/engine-auth:\(TestEnvironment.runID)"
-            let config = try TestEnvironment.temporaryDirectory("docker-config")
-            let env = ProcessInfo.processInfo.environment.merging(["DOCKER_CONFIG": config]) { _, b in b }
-            docker.onCleanup("image \(image)") { try await docker.docker.removeImage(image, force: true) }
-            for command in [["docker", "tag", TestEnvironment.testImage, image],
-                            ["docker", "login", "-u", TestEnvironment.registryUser, "-p", TestEnvironment.registryPassword, registry],
-                            ["docker", "push", image], ["docker", "rmi", image]] {
-                let r = try await Subprocess.runDetached { try Subprocess.run(command, environment: env) }
-                #expect(r.status == 0, "\(command.prefix(2)): \(r.stderr)")
-            }
-            let server = try LocalServerProcess()
-            try await server.start()
-            let cli = AWSCLI(endpoint: server.url)
-            try await Self.register(cli, family: "private", containers: """
-                [{"name":"main","image":"\(image)","memory":16,"dockerLabels":\(Self.labels()),"command":["sleep","3600"]}]
-                """)
-            let auth = #"{"\#(registry)":{"username":"\#(TestEnvironment.registryUser)","password":"\#(TestEnvironment.registryPassword)"}}"#
-            let withAuth = try AgentProcess(backend: server.url, cluster: "", extra: Self.engineSettings.merging([
-                "ECS_IMAGE_PULL_BEHAVIOR": "always", "ECS_ENGINE_AUTH_TYPE": "docker", "ECS_ENGINE_AUTH_DATA": auth]) { _, b in b })
-            var arns: [String] = []
-            try await withCleanup {
-                // First without credentials.
-                let anonymous = try AgentProcess(backend: server.url, cluster: "", extra: Self.engineSettings.merging(["ECS_IMAGE_PULL_BEHAVIOR": "always"]) { _, b in b })
-                try anonymous.start()
-                try await anonymous.waitForLog("ACS connected")
-                let refused = try #require(try await cli.ecs(["run-task", "--task-definition", "private"]).string("tasks.0.taskArn"))
-                arns.append(refused)
-                try await eventually(timeout: .seconds(30), "the anonymous pull's task STOPPED") { try await Self.describe(cli, refused).string("tasks.0.lastStatus") == "STOPPED" }
-                let reason = Self.container(try await Self.describe(cli, refused), "main")?["reason"] as? String ?? ""
-                #expect(reason.hasPrefix("CannotPullContainerError"), "\(reason)")
-                await anonymous.kill9()
-
-                try withAuth.start()
-                try await withAuth.waitForLog("ACS connected")
-                let arn = try #require(try await cli.ecs(["run-task", "--task-definition", "private"]).string("tasks.0.taskArn"))
-                arns.append(arn)
-                try await eventually(timeout: .seconds(60), "the task RUNNING with the registry's image") {
-                    let task = try await Self.describe(cli, arn)
-                    if task.string("tasks.0.lastStatus") == "STOPPED" { throw FixtureError("stopped: \(task)") }
-                    return task.string("tasks.0.lastStatus") == "RUNNING"
-                }
-                #expect(!withAuth.allLogs.contains(TestEnvironment.registryPassword), "the registry password reached the log")
-            } cleanup: {
-                await withAuth.kill9(); await server.stop()
-                for arn in arns { await Self.removeLeftovers(docker, taskArn: arn) }
-            }
-        }
-    }
-
     @Test("TCS gets the task's CPU (percent of a core) and memory (MiB) as CWStatsSets, and its container health")
     func telemetry() async throws {
         try await DockerFixture.with { docker in

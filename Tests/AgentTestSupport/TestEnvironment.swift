@@ -23,6 +23,8 @@ public enum TestEnvironment {
     public static var registry: String? { variables["ECS_TEST_REGISTRY"] }
     public static var registryUser: String { variables["ECS_TEST_REGISTRY_USER"] ?? "" }
     public static var registryPassword: String { variables["ECS_TEST_REGISTRY_PASSWORD"] ?? "" }
+    /// The registry id whose moto ECR token (user AWS, password <id>-auth-token) the registry accepts.
+    public static var ecrRegistryID: String { variables["ECS_TEST_ECR_REGISTRY_ID"] ?? "" }
     /// The image pushed to the registry (without the registry prefix).
     public static var registryImage: String { variables["ECS_TEST_REGISTRY_IMAGE"] ?? "" }
 

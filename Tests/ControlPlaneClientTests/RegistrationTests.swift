@@ -58,7 +58,8 @@ struct RegistrationTests {
         }
         // What the task engine implements.
         for present in ["ecs.capability.container-ordering", "ecs.capability.network.container-port-range", "ecs.capability.docker-plugin.local",
-                        "ecs.capability.container-health-check", "ecs.capability.secrets.ssm.environment-variables", "ecs.capability.env-files.s3", "ecs.capability.container-restart-policy"] {
+                        "ecs.capability.container-health-check", "ecs.capability.secrets.ssm.environment-variables", "ecs.capability.env-files.s3", "ecs.capability.container-restart-policy",
+                        "com.amazonaws.ecs.capability.ecr-auth", "ecs.capability.execution-role-ecr-pull", "ecs.capability.private-registry-authentication.secretsmanager"] {
             #expect(names.contains(present))
         }
         #expect(!names.contains("ecs.capability.task-cpu-mem-limit"), "only when task cgroups can be made")

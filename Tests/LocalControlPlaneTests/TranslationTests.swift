@@ -98,4 +98,29 @@ struct TranslationTests {
         #expect(side.dependsOn?.first?.condition == "HEALTHY")
         #expect(side.volumesFrom?.first?.sourceContainer == "app")
     }
+
+    @Test("registryAuthentication: ECR image names (and configured stand-ins) get an ECR token with the execution role; repositoryCredentials win; other images get none")
+    func registryAuthentication() {
+        var context = TaskTranslation.Context(taskArn: "t", clusterArn: "c", accountId: "000000000000", containerArns: [:], region: "us-west-2",
+                                              ecrRegistries: ["127.0.0.1:5000": "123456789012"])
+        var definition = TaskDefinition()
+        definition.executionRoleArn = "arn:aws:iam::000000000000:role/exec"
+        func auth(_ image: String, credentials: String? = nil) -> RegistryAuthentication? {
+            var c = ContainerDefinition(name: "c", image: image)
+            c.repositoryCredentials = credentials.map { RepositoryCredentials(credentialsParameter: $0) }
+            return TaskTranslation.registryAuthentication(c, definition: definition, context: context)
+        }
+        #expect(auth("111122223333.dkr.ecr.eu-west-1.amazonaws.com/app:1") ==
+                RegistryAuthentication(type: "ecr", ecrAuthData: .init(registryId: "111122223333", region: "eu-west-1", useExecutionRole: true)))
+        #expect(auth("111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/app")?.ecrAuthData?.region == "cn-north-1")
+        #expect(auth("127.0.0.1:5000/app:1")?.ecrAuthData?.registryId == "123456789012")
+        #expect(auth("busybox") == nil)
+        #expect(auth("ghcr.io/o/app") == nil)
+        #expect(auth("12345.dkr.ecr.eu-west-1.amazonaws.com/app") == nil, "a registry id has 12 digits")
+        #expect(auth("111122223333.dkr.ecr.eu-west-1.amazonaws.com/app", credentials: "arn:aws:secretsmanager:eu-central-1:1:secret:r") ==
+                RegistryAuthentication(type: "asm", asmAuthData: .init(credentialsParameter: "arn:aws:secretsmanager:eu-central-1:1:secret:r", region: "eu-central-1")))
+        definition.executionRoleArn = nil
+        context.ecrRegistries = [:]
+        #expect(auth("111122223333.dkr.ecr.eu-west-1.amazonaws.com/app")?.ecrAuthData?.useExecutionRole == false, "no execution role: the instance's credentials")
+    }
 }

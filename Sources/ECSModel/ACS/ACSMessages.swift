@@ -76,8 +76,45 @@ public struct ACSContainer: Codable, Sendable {
     public var stopTimeout: Int?
     public var restartPolicy: ContainerRestartPolicy?
     public var containerArn: String?
+    public var registryAuthentication: RegistryAuthentication?
 
     public init() {}
+}
+
+/// How to authenticate the pull of one container's image (protocol.md §4.6): an ECR token, or
+/// a username and password kept in Secrets Manager. Absent: ECS_ENGINE_AUTH_TYPE/DATA apply.
+public struct RegistryAuthentication: Codable, Sendable, Hashable {
+    public var type: String?
+    public var ecrAuthData: ECRAuthData?
+    public var asmAuthData: ASMAuthData?
+
+    public struct ECRAuthData: Codable, Sendable, Hashable {
+        public var registryId: String?
+        public var region: String?
+        public var endpointOverride: String?
+        public var useExecutionRole: Bool?
+        public init(registryId: String? = nil, region: String? = nil, endpointOverride: String? = nil, useExecutionRole: Bool? = nil) {
+            self.registryId = registryId
+            self.region = region
+            self.endpointOverride = endpointOverride
+            self.useExecutionRole = useExecutionRole
+        }
+    }
+
+    public struct ASMAuthData: Codable, Sendable, Hashable {
+        public var credentialsParameter: String?
+        public var region: String?
+        public init(credentialsParameter: String? = nil, region: String? = nil) {
+            self.credentialsParameter = credentialsParameter
+            self.region = region
+        }
+    }
+
+    public init(type: String? = nil, ecrAuthData: ECRAuthData? = nil, asmAuthData: ASMAuthData? = nil) {
+        self.type = type
+        self.ecrAuthData = ecrAuthData
+        self.asmAuthData = asmAuthData
+    }
 }
 
 public struct ACSPortMapping: Codable, Sendable, Hashable {

@@ -45,6 +45,7 @@ public struct ContainerDefinition: Codable, Sendable {
     public var volumesFrom: [VolumeFrom]?
     public var linuxParameters: LinuxParameters?
     public var secrets: [Secret]?
+    public var repositoryCredentials: RepositoryCredentials?
     public var dependsOn: [ContainerDependency]?
     public var startTimeout: Int?
     public var stopTimeout: Int?
@@ -194,4 +195,10 @@ public struct Volume: Codable, Sendable, Hashable {
     public var name: String?
     public var host: Host?
     public var dockerVolumeConfiguration: DockerVolumeConfiguration?
+}
+
+/// A private registry's username and password, kept in Secrets Manager.
+public struct RepositoryCredentials: Codable, Sendable, Hashable {
+    public var credentialsParameter: String?
+    public init(credentialsParameter: String? = nil) { self.credentialsParameter = credentialsParameter }
 }
