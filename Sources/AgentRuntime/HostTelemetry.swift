@@ -45,12 +45,19 @@ actor ContainerStatsCollector: Service {
         } catch is CancellationError {}
     }
 
+    /// Stats calls in flight at once (and the size of the collector's own connection pool).
+    static let concurrentSamples = 4
+
     func sampleAll() async {
         let ids = await manager.records().filter { $0.known == .running }.flatMap { $0.containers.filter { $0.known == .running }.compactMap(\.dockerID) }
         let docker = self.docker
         let results = await withTaskGroup(of: (String, ContainerStats?).self) { group in
-            for id in ids { group.addTask { (id, try? await docker.stats(id, oneShot: true)) } }
             var out: [(String, ContainerStats?)] = []
+            // At most `concurrentSamples` calls at a time: dockerd does the work for each.
+            for (started, id) in ids.enumerated() {
+                if started >= Self.concurrentSamples, let r = await group.next() { out.append(r) }
+                group.addTask { (id, try? await docker.stats(id, oneShot: true)) }
+            }
             for await r in group { out.append(r) }
             return out
         }

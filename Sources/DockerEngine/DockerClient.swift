@@ -39,6 +39,9 @@ public final class DockerClient: Sendable {
         public var streamDocument: Int = 1 << 20
         /// Largest exec output collected by `execRun`.
         public var execOutput: Int = 4 << 20
+        /// Connections to dockerd kept at once; calls beyond it wait for one to free up. The
+        /// events stream holds one for good, and a burst of 30 launches wants 30.
+        public var connections: Int = 32
         public init() {}
     }
 
@@ -61,7 +64,7 @@ public final class DockerClient: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(5))
         configuration.decompression = .disabled
-        configuration.connectionPool = .init(idleTimeout: .seconds(30))
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, limits.connections))
         // A missing or refusing socket should fail the call now, not be retried until its
         // deadline: callers (the events loop, the engine) have their own retry policies.
         configuration.connectionPool.retryConnectionEstablishment = false
