@@ -64,6 +64,7 @@ actor ManagedTask {
     init(record: TaskRecord, services: EngineServices, acceptedNow: Bool = false, executionCredentials: IAMRoleCredentials? = nil) {
         launch = (acceptedNow ? ContinuousClock.now : nil, nil, nil)
         self.executionCredentials = executionCredentials
+        let saved = record
         var record = record
         var logger = services.logger
         logger[metadataKey: "taskArn"] = "\(record.arn)"
@@ -90,6 +91,9 @@ actor ManagedTask {
             }
         }
         self.record = record
+        // The record comes from the store (restored) or was saved by the accept just before:
+        // the first step need not write it again unless it changed above.
+        lastSaved = saved
         (inbox, post) = AsyncStream.makeStream(of: Message.self)
     }
 

@@ -24,7 +24,8 @@ struct ImagePullerTests {
         #expect(asked.count == 0)
         try await withThrowingTaskGroup(of: ImagePuller.Outcome.self) { group in
             for _ in 0..<5 { group.addTask { try await puller.ensure("new:1", loginProvider: provider) } }
-            for try await outcome in group { #expect(outcome == .pulled) }
+            // A caller that comes after the pull finished finds the image cached: also right.
+            for try await outcome in group { #expect(outcome == .pulled || outcome == .cached) }
         }
         #expect(runtime.callCount("pull new:1") >= 1)
         #expect(asked.count == runtime.callCount("pull new:1"), "one credentials call per pull actually made")
