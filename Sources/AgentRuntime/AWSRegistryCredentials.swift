@@ -47,8 +47,7 @@ struct AWSRegistryCredentials: RegistryCredentialsSource {
 
     func ecrEndpoint(_ data: RegistryAuthentication.ECRAuthData, region: String) -> String {
         if let override = data.endpointOverride, !override.isEmpty { return override.contains("://") ? override : "https://" + override }
-        if let e = environment["AWS_ENDPOINT_URL_ECR"] ?? environment["AWS_ENDPOINT_URL"], !e.isEmpty { return e }
-        return "https://api.ecr.\(region).\(ECSEndpoint.dnsSuffix(region: region))"
+        return secrets.endpoint("api.ecr", envSuffix: "ECR", region: region)
     }
 
     func ecr(_ data: RegistryAuthentication.ECRAuthData, executionCredentials: IAMRoleCredentials?) async throws(RegistryAuthError) -> RegistryLogin {

@@ -46,12 +46,8 @@ public actor ImagePuller {
 
     /// Makes `image` available as the behaviour requires. Throws `ImagePullError` when the
     /// behaviour (always, once) makes a failed pull stop the task.
-    public func ensure(_ image: String, login: RegistryLogin?) async throws -> Outcome {
-        try await ensure(image, loginProvider: { login })
-    }
-
-    /// As above, with credentials asked for only when a pull actually starts (an ECR token is a
-    /// call to AWS; a cached image under prefer-cached must not need one).
+    /// Credentials are asked for only when a pull actually starts (an ECR token is a call to
+    /// AWS; a cached image under prefer-cached must not need one).
     public func ensure(_ image: String, loginProvider: @escaping LoginProvider) async throws -> Outcome {
         switch behavior {
         case .preferCached:
