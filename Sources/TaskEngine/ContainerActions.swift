@@ -65,7 +65,7 @@ extension ManagedTask {
             }
         case .create:
             do {
-                let (id, calledAt) = try await create(input)
+                let (id, calledAt) = try await createEnsuringImage(input)
                 return .created(id: id, calledAt: calledAt)
             } catch let error as CreateRequestError {
                 return .failed(reason: error.reason, stopTask: false)
@@ -73,6 +73,8 @@ extension ManagedTask {
                 return .failed(reason: error.description, stopTask: false)
             } catch let error as SecretsError {
                 return .failed(reason: error.description, stopTask: false)
+            } catch let error as ImagePullError {
+                return .failed(reason: error.reason, stopTask: false)
             } catch {
                 return .failed(reason: "CannotCreateContainerError: \(error)", stopTask: false)
             }
@@ -106,6 +108,22 @@ extension ManagedTask {
     /// Volumes first (task scope made, shared scope checked or auto-provisioned), then the
     /// create call under the name recorded beforehand; a name already taken means a create
     /// that happened before a crash: that container is adopted.
+    /// Creates the container; when Docker says the image is gone (removed behind the agent's
+    /// back after the puller saw it), the puller forgets it, makes it available again under the
+    /// pull behaviour's rules, and the create is tried once more.
+    private static func createEnsuringImage(_ input: ActionInput) async throws -> (String, ContinuousClock.Instant) {
+        do {
+            return try await create(input)
+        } catch RuntimeError.noSuchImage(let image) {
+            input.services.logger.warning("image gone from Docker; making it available again", metadata: ["image": "\(image)"])
+            await input.services.puller.forget(image)
+            switch try await input.services.puller.ensure(image, loginProvider: loginProvider(input)) {
+            case .failedContinuing(let reason): throw ImagePullError(reason: reason)
+            case .pulled, .cached: return try await create(input)
+            }
+        }
+    }
+
     private static func create(_ input: ActionInput) async throws -> (String, ContinuousClock.Instant) {
         let runtime = input.services.runtime
         let settings = input.services.settings

@@ -79,6 +79,8 @@ public protocol ContainerRuntime: Sendable {
 
 public enum RuntimeError: Error, Sendable, Equatable {
     case conflict(String)
+    /// Docker has no such image (a create for an image removed behind the agent's back).
+    case noSuchImage(String)
 }
 
 /// Where the engine keeps its task records and hands state changes to the control plane.

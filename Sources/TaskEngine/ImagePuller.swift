@@ -51,6 +51,10 @@ public actor ImagePuller {
     public func ensure(_ image: String, loginProvider: @escaping LoginProvider) async throws -> Outcome {
         switch behavior {
         case .preferCached:
+            // Known present (pulled or inspected earlier): no Docker round trip on the launch
+            // path. A removal behind the agent's back surfaces as "no such image" at create,
+            // which forgets it and comes back here.
+            if environments[image] != nil { return .cached }
             if let env = try? await runtime.imageEnvironment(image) {
                 environments[image] = env
                 return .cached
@@ -75,6 +79,12 @@ public actor ImagePuller {
                 return .failedContinuing(reason)
             }
         }
+    }
+
+    /// Drops what the puller believes about `image` (Docker said it is gone).
+    public func forget(_ image: String) {
+        environments[image] = nil
+        pulledOnce.remove(image)
     }
 
     /// The image's environment variable names (so the region is not overridden), from a cache

@@ -70,6 +70,8 @@ public final class FakeContainerRuntime: ContainerRuntime, @unchecked Sendable {
     /// Images present (pulls succeed only for these unless `pullSucceeds`).
     public var images: Set<String> = []
     public var pullSucceeds = true
+    /// Create answers "no such image" for an image not in `images` (as dockerd does).
+    public var createNeedsImage = false
     /// Calls that fail: "create:<container name in task>", "start:<name>".
     public var failing: Set<String> = []
     /// Inspect throws (a daemon that is away).
@@ -151,13 +153,16 @@ public final class FakeContainerRuntime: ContainerRuntime, @unchecked Sendable {
     }
 
     public func imageEnvironment(_ reference: String) async throws -> Set<String>? {
-        lock.withLock { images.contains(reference) ? [] : nil }
+        log("inspect image \(reference)")
+        return lock.withLock { images.contains(reference) ? [] : nil }
     }
 
     public func createContainer(name: String, body: JSONValue) async throws -> String {
         log("create \(name)")
         let labels = (body["Labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         if failing.contains("create:\(labels["com.amazonaws.ecs.container-name"] ?? "")") { throw FixtureError("create refused") }
+        let image = body["Image"]?.stringValue ?? ""
+        if createNeedsImage && !lock.withLock({ images.contains(image) }) { throw RuntimeError.noSuchImage(image) }
         let id: String = try lock.withLock {
             if containers.values.contains(where: { $0.name == name }) { throw RuntimeError.conflict(name) }
             nextID += 1

@@ -258,6 +258,27 @@ struct TaskManagerTests {
         await lenient.finish()
     }
 
+    @Test("prefer-cached inspects an image once; an image removed behind the agent's back is pulled again at create and the task still runs")
+    func preferCachedTrustsKnownImages() async throws {
+        let runtime = FakeContainerRuntime()
+        runtime.images = ["img"]
+        runtime.createNeedsImage = true
+        let h = EngineHarness(runtime: runtime, behavior: .preferCached)
+        for n in 1...2 {
+            let arn = "arn:aws:ecs:us-west-2:1:task/test/cached\(n)"
+            try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
+            try await eventually(timeout: .seconds(30), "RUNNING \(n)") { h.taskStatus(arn) == "RUNNING" }
+        }
+        #expect(runtime.callCount("inspect image img") == 1, "the second launch trusts what the first saw")
+        #expect(runtime.callCount("pull ") == 0)
+        runtime.images = []
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/cached3"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
+        try await eventually(timeout: .seconds(30), "RUNNING after the image came back") { h.taskStatus(arn) == "RUNNING" }
+        #expect(runtime.callCount("pull img") == 1)
+        await h.finish()
+    }
+
     @Test("A task with a dependency cycle is reported STOPPED with TaskDependencyError and nothing is created")
     func cycle() async throws {
         let h = EngineHarness()
