@@ -31,8 +31,8 @@ struct DockerContainerRuntime: ContainerRuntime {
             return try await docker.createContainer(name: name, body).id
         } catch let error as DockerError where error.isConflict {
             throw RuntimeError.conflict(name)
-        } catch DockerError.http(_, 404, let message) where message.lowercased().contains("no such image") {
-            throw RuntimeError.noSuchImage(body["Image"]?.stringValue ?? "")
+        } catch let error as DockerError where error.isNotFound && error.description.lowercased().contains("no such image") {
+            throw RuntimeError.noSuchImage(image: body["Image"]?.stringValue ?? "", message: error.description)
         }
     }
 

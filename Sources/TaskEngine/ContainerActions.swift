@@ -108,15 +108,16 @@ extension ManagedTask {
     /// Volumes first (task scope made, shared scope checked or auto-provisioned), then the
     /// create call under the name recorded beforehand; a name already taken means a create
     /// that happened before a crash: that container is adopted.
-    /// Creates the container; when Docker says the image is gone (removed behind the agent's
-    /// back after the puller saw it), the puller forgets it, makes it available again under the
-    /// pull behaviour's rules, and the create is tried once more.
+    /// Creates the container; when Docker says the image is gone although the puller believed it
+    /// present (removed behind the agent's back), the puller forgets it, makes it available again
+    /// under the pull behaviour's rules, and the create is tried once more. An image the puller
+    /// never saw (a failed pull under default) fails the create as before.
     private static func createEnsuringImage(_ input: ActionInput) async throws -> (String, ContinuousClock.Instant) {
         do {
             return try await create(input)
-        } catch RuntimeError.noSuchImage(let image) {
+        } catch RuntimeError.noSuchImage(let image, let message) {
+            guard await input.services.puller.forget(image) else { throw RuntimeError.noSuchImage(image: image, message: message) }
             input.services.logger.warning("image gone from Docker; making it available again", metadata: ["image": "\(image)"])
-            await input.services.puller.forget(image)
             switch try await input.services.puller.ensure(image, loginProvider: loginProvider(input)) {
             case .failedContinuing(let reason): throw ImagePullError(reason: reason)
             case .pulled, .cached: return try await create(input)

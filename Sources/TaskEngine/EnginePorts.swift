@@ -77,10 +77,17 @@ public protocol ContainerRuntime: Sendable {
     func isAlive() async -> Bool
 }
 
-public enum RuntimeError: Error, Sendable, Equatable {
+public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     case conflict(String)
-    /// Docker has no such image (a create for an image removed behind the agent's back).
-    case noSuchImage(String)
+    /// Docker has no such image for a create; `message` is Docker's own words.
+    case noSuchImage(image: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .conflict(let name): "the container name \(name) is already in use"
+        case .noSuchImage(_, let message): message
+        }
+    }
 }
 
 /// Where the engine keeps its task records and hands state changes to the control plane.

@@ -81,10 +81,12 @@ public actor ImagePuller {
         }
     }
 
-    /// Drops what the puller believes about `image` (Docker said it is gone).
-    public func forget(_ image: String) {
-        environments[image] = nil
+    /// Drops what the puller believes about `image` (Docker said it is gone); returns whether
+    /// it believed the image present.
+    @discardableResult
+    public func forget(_ image: String) -> Bool {
         pulledOnce.remove(image)
+        return environments.removeValue(forKey: image) != nil
     }
 
     /// The image's environment variable names (so the region is not overridden), from a cache

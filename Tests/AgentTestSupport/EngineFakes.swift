@@ -162,7 +162,7 @@ public final class FakeContainerRuntime: ContainerRuntime, @unchecked Sendable {
         let labels = (body["Labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         if failing.contains("create:\(labels["com.amazonaws.ecs.container-name"] ?? "")") { throw FixtureError("create refused") }
         let image = body["Image"]?.stringValue ?? ""
-        if createNeedsImage && !lock.withLock({ images.contains(image) }) { throw RuntimeError.noSuchImage(image) }
+        if createNeedsImage && !lock.withLock({ images.contains(image) }) { throw RuntimeError.noSuchImage(image: image, message: "No such image: \(image)") }
         let id: String = try lock.withLock {
             if containers.values.contains(where: { $0.name == name }) { throw RuntimeError.conflict(name) }
             nextID += 1

@@ -279,6 +279,20 @@ struct TaskManagerTests {
         await h.finish()
     }
 
+    @Test("Under default a failed pull of an absent image fails the create with Docker's words, and is not pulled twice")
+    func defaultAbsentImage() async throws {
+        let runtime = FakeContainerRuntime()
+        runtime.pullSucceeds = false
+        runtime.createNeedsImage = true
+        let h = EngineHarness(runtime: runtime, behavior: .default)
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/absent"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
+        try await eventually(timeout: .seconds(30), "STOPPED") { h.taskStatus(arn) == "STOPPED" }
+        #expect(h.container(arn, "a")?.reason == "CannotCreateContainerError: No such image: img")
+        #expect(runtime.callCount("pull img") == 1)
+        await h.finish()
+    }
+
     @Test("A task with a dependency cycle is reported STOPPED with TaskDependencyError and nothing is created")
     func cycle() async throws {
         let h = EngineHarness()
