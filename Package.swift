@@ -131,7 +131,7 @@ let package = Package(
         .target(
             name: "HostSystem",
             dependencies: [
-                "CSystemd",
+                "CSystemd", "PosixFiles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

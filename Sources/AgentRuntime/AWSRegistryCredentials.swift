@@ -101,7 +101,7 @@ struct AWSRegistryCredentials: RegistryCredentialsSource {
         guard let executionCredentials, let chain = AWSSecretsSource.chain(executionCredentials) else {
             throw RegistryAuthError("CannotPullContainerAuthError: the task has no execution role credentials to read \(arn)")
         }
-        let region = data.region.flatMap { $0.isEmpty ? nil : $0 } ?? AWSSecretsSource.region(ofARN: arn) ?? self.region
+        let region = data.region.flatMap { $0.isEmpty ? nil : $0 } ?? ARNText.region(arn) ?? self.region
         let reply: JSONValue
         do { reply = try await secrets.secretValue(arn, region: region, credentials: chain) } catch {
             throw RegistryAuthError("CannotPullContainerAuthError: repository credentials \(arn): \(error)")

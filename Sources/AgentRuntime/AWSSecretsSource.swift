@@ -34,7 +34,7 @@ struct AWSSecretsSource: SecretsSource {
         }
         for s in container.secrets ?? [] where (s.type ?? "ENVIRONMENT_VARIABLE") == "ENVIRONMENT_VARIABLE" {
             guard let variable = s.name, let from = s.valueFrom else { continue }
-            let secretRegion = s.region ?? Self.region(ofARN: from) ?? region
+            let secretRegion = s.region ?? ARNText.region(from) ?? region
             if (s.provider ?? "ssm") == "asm" || from.contains(":secretsmanager:") {
                 out.secrets[variable] = try await secretsManager(from, region: secretRegion, credentials: chain, container: name)
             } else {
@@ -143,12 +143,6 @@ struct AWSSecretsSource: SecretsSource {
     }
 
     // MARK: parsing
-
-    static func region(ofARN arn: String) -> String? {
-        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count > 3, parts[0] == "arn", !parts[3].isEmpty else { return nil }
-        return String(parts[3])
-    }
 
     /// ECS environment files: `VARIABLE=VALUE` per line, `#` comments and blank lines skipped,
     /// the value kept literally (no quotes removed, no expansion).

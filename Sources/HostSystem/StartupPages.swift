@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PosixFiles
 
 /// Gives the pages of start-up-only code back to the kernel once the agent is up.
 ///
@@ -18,7 +19,6 @@ public enum StartupPages {
 
     public struct Outcome: Sendable, Equatable {
         public var mappings: Int
-        public var bytes: Int
         public var rssBeforeKiB: Int?
         public var rssAfterKiB: Int?
     }
@@ -39,40 +39,21 @@ public enum StartupPages {
     /// than 5.4 answers EINVAL; that is not an error worth more than the outcome saying 0.
     public static func release() -> Outcome {
         let before = residentKiB()
-        guard let maps = readFile("/proc/self/maps") else { return Outcome(mappings: 0, bytes: 0, rssBeforeKiB: before, rssAfterKiB: before) }
+        guard let maps = PosixFile.read("/proc/self/maps").text else { return Outcome(mappings: 0, rssBeforeKiB: before, rssAfterKiB: before) }
         var count = 0
-        var bytes = 0
         for (start, length) in candidates(maps: maps) {
             guard let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
-            if madvise(address, length, madvPageout) == 0 {
-                count += 1
-                bytes += length
-            }
+            if madvise(address, length, madvPageout) == 0 { count += 1 }
         }
-        return Outcome(mappings: count, bytes: bytes, rssBeforeKiB: before, rssAfterKiB: residentKiB())
+        return Outcome(mappings: count, rssBeforeKiB: before, rssAfterKiB: residentKiB())
     }
 
     /// VmRSS of /proc/self/status in KiB.
     public static func residentKiB() -> Int? {
-        guard let status = readFile("/proc/self/status") else { return nil }
+        guard let status = PosixFile.read("/proc/self/status").text else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             return Int(line.dropFirst("VmRSS:".count).filter(\.isNumber))
         }
         return nil
-    }
-
-    static func readFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n > 0 { bytes += buffer[0..<n]; continue }
-            if n < 0 && errno == EINTR { continue }
-            break
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -55,9 +55,7 @@ enum TaskTranslation {
     /// execution role when the task has one), nothing otherwise (protocol.md §4.6).
     static func registryAuthentication(_ c: ContainerDefinition, definition: TaskDefinition, context: Context) -> RegistryAuthentication? {
         if let parameter = c.repositoryCredentials?.credentialsParameter, !parameter.isEmpty {
-            let parts = parameter.split(separator: ":", omittingEmptySubsequences: false)
-            let region = parts.count > 3 && parts[0] == "arn" && !parts[3].isEmpty ? String(parts[3]) : context.region
-            return RegistryAuthentication(type: "asm", asmAuthData: .init(credentialsParameter: parameter, region: region))
+            return RegistryAuthentication(type: "asm", asmAuthData: .init(credentialsParameter: parameter, region: ARNText.region(parameter) ?? context.region))
         }
         guard let (registryId, region) = ecrRegistry(of: c.image ?? "", context: context) else { return nil }
         return RegistryAuthentication(type: "ecr", ecrAuthData: .init(registryId: registryId, region: region,

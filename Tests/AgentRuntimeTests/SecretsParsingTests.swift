@@ -1,4 +1,5 @@
 @testable import AgentRuntime
+import ECSModel
 import Testing
 
 @Suite("Secrets and environment files: parsing")
@@ -12,8 +13,8 @@ struct SecretsParsingTests {
 
     @Test("The region of a secret comes from its ARN; a bare name has none")
     func region() {
-        #expect(AWSSecretsSource.region(ofARN: "arn:aws:ssm:eu-west-1:123:parameter/x") == "eu-west-1")
-        #expect(AWSSecretsSource.region(ofARN: "/app/db") == nil)
+        #expect(ARNText.region("arn:aws:ssm:eu-west-1:123:parameter/x") == "eu-west-1")
+        #expect(ARNText.region("/app/db") == nil)
     }
 
     @Test("Endpoints: the service's own override, then AWS_ENDPOINT_URL, then the regional endpoint")
