@@ -25,7 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        // No traits: the defaults (swift-configuration, FullFoundation) would link full Foundation and ICU into ecs-agent.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0", traits: []),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.2.0"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.0.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.10.0"),
@@ -68,6 +69,16 @@ let package = Package(
         .target(
             name: "TaskEngine",
             dependencies: ["ECSModel", "AsyncGate", .product(name: "Logging", package: "swift-log")],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Endpoints",
+            dependencies: [
+                "ECSModel", "TaskEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
@@ -143,7 +154,7 @@ let package = Package(
         .target(
             name: "AgentRuntime",
             dependencies: [
-                "AgentConfig", "DockerEngine", "HostSystem", "ECSModel", "AWSSupport", "StateStore", "ControlPlaneClient", "TaskEngine",
+                "AgentConfig", "DockerEngine", "HostSystem", "ECSModel", "AWSSupport", "StateStore", "ControlPlaneClient", "TaskEngine", "Endpoints",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -205,6 +216,11 @@ let package = Package(
         .testTarget(
             name: "ControlPlaneClientTests",
             dependencies: ["ControlPlaneClient", "StateStore", "AWSSupport", "ECSModel", "AgentTestSupport"],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "EndpointsTests",
+            dependencies: ["Endpoints", "TaskEngine", "ECSModel", "AgentTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: testSettings
         ),
         .testTarget(name: "TaskEngineTests", dependencies: ["TaskEngine", "ECSModel", "AgentTestSupport"], swiftSettings: testSettings),

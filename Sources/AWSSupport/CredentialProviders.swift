@@ -3,6 +3,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
+import ECSModel
 import PosixFiles
 
 /// Credentials and when they stop working (`nil`: never, as for long-term keys).
@@ -218,7 +219,7 @@ public enum RFC3339 {
         } else if i >= u.count || (u[i] != UInt8(ascii: "Z") && u[i] != UInt8(ascii: "z")) {
             return nil
         }
-        let days = SigV4.daysFromCivil(y, mo, d)
+        let days = CivilTime.daysFromCivil(y, mo, d)
         return Date(timeIntervalSince1970: Double(days * 86400 + h * 3600 + mi * 60 + s - offset) + fraction)
     }
 }

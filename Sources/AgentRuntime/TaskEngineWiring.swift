@@ -17,8 +17,10 @@ struct EngineStateStore: EngineStore {
     let reporter: StateChangeReporter
 
     func save(_ record: TaskRecord, changes: [TaskStateChangeRequest]) async throws {
-        try await store.saveEngineTask(arn: record.arn, body: try JSONValue.encode(record).jsonText,
-                                       changes: try changes.map { try JSONValue.encode($0).jsonText })
+        // Straight to text: a JSONValue round trip tripled the encoding, which is on every launch's path.
+        let encoder = JSONEncoder()
+        try await store.saveEngineTask(arn: record.arn, body: String(decoding: try encoder.encode(record), as: UTF8.self),
+                                       changes: try changes.map { String(decoding: try encoder.encode($0), as: UTF8.self) })
         if !changes.isEmpty { reporter.changesRecorded() }
     }
 

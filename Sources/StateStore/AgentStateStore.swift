@@ -50,7 +50,7 @@ public actor AgentStateStore {
         public var body: String
     }
 
-    static let schemaVersion = 2
+    static let schemaVersion = 3
     static let migrations: [[String]] = [
         [
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -61,6 +61,22 @@ public actor AgentStateStore {
         [
             // The task engine's records: statuses, Docker names and ids, ports, sent statuses.
             "CREATE TABLE engine_tasks (arn TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at REAL NOT NULL)",
+        ],
+        [
+            // One statement saves a record and appends its state changes (a JSON array of
+            // texts): sqlite-nio runs each statement as one job on its thread pool, and a save
+            // on a task's launch path was four of them (BEGIN, two INSERTs, COMMIT), about
+            // 1.5 ms of hand-offs for 0.1 ms of work. The trigger runs inside the statement's
+            // own transaction, so the record and its changes still land together or not at all.
+            "CREATE VIEW engine_saves (arn, body, changes, at) AS SELECT NULL, NULL, NULL, NULL",
+            """
+            CREATE TRIGGER engine_save INSTEAD OF INSERT ON engine_saves BEGIN
+              INSERT INTO engine_tasks (arn, body, updated_at) VALUES (NEW.arn, NEW.body, NEW.at)
+                ON CONFLICT(arn) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at;
+              INSERT INTO state_changes (task_arn, body, recorded_at)
+                SELECT NEW.arn, value, NEW.at FROM json_each(NEW.changes) ORDER BY key;
+            END
+            """,
         ],
     ]
 
@@ -251,15 +267,31 @@ public actor AgentStateStore {
     /// transaction: a change is in the outbox exactly when the record that says it was
     /// reported is on disk.
     public func saveEngineTask(arn: String, body: String, changes: [String]) async throws {
-        try await transaction {
-            let now = Date().timeIntervalSince1970
-            _ = try await connection.query(
-                "INSERT INTO engine_tasks (arn, body, updated_at) VALUES (?, ?, ?) ON CONFLICT(arn) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-                [.text(arn), .text(body), .float(now)])
-            for change in changes {
-                _ = try await connection.query("INSERT INTO state_changes (task_arn, body, recorded_at) VALUES (?, ?, ?)", [.text(arn), .text(change), .float(now)])
+        // One statement, its own transaction; the gate keeps it out of another caller's open
+        // BEGIN...COMMIT on the shared connection.
+        await transactions.enter()
+        defer { transactions.leave() }
+        _ = try await connection.query("INSERT INTO engine_saves (arn, body, changes, at) VALUES (?, ?, ?, ?)",
+                                       [.text(arn), .text(body), .text(Self.jsonArray(of: changes)), .float(Date().timeIntervalSince1970)])
+    }
+
+    /// A JSON array of strings, for `json_each` in the save trigger.
+    static func jsonArray(of texts: [String]) -> String {
+        var out = "["
+        for (i, text) in texts.enumerated() {
+            if i > 0 { out += "," }
+            out += "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+                default: out.unicodeScalars.append(scalar)
+                }
             }
+            out += "\""
         }
+        return out + "]"
     }
 
     /// Forgets a cleaned-up task: its engine record and the payload ACS sent.

@@ -13,6 +13,7 @@ struct ActionInput: Sendable {
     var stopTimeout: Duration
     var credentials: IAMRoleCredentials?
     var cgroupParent: String?
+    var taskRoleCredentialsID: String?
     var services: EngineServices
 }
 
@@ -28,7 +29,8 @@ extension ManagedTask {
         for c in record.containers { names[c.name] = c.dockerName }
         return ActionInput(action: action.action, task: record.task, container: acs, record: record.containers[i], binds: binds,
                            volumes: sources, dockerNames: names, stopTimeout: stopTimeout(of: acs.name ?? ""),
-                           credentials: executionCredentials, cgroupParent: record.cgroupParent, services: services)
+                           credentials: executionCredentials, cgroupParent: record.cgroupParent,
+                           taskRoleCredentialsID: record.taskRoleCredentialsID, services: services)
     }
 
     /// The container's own registryAuthentication (ECR, Secrets Manager) when it has one, else
@@ -153,6 +155,7 @@ extension ManagedTask {
         context.privilegedDisabled = settings.privilegedDisabled
         context.cgroupParent = input.cgroupParent
         context.extraLabels = [EngineSettings.instanceLabelKey: settings.instanceLabel]
+        context.injectedEnvironment = EndpointID.environment(endpointID: input.record.endpointID, taskRoleCredentialsID: input.taskRoleCredentialsID)
         context.imageEnvironment = await input.services.puller.environment(input.container.image ?? "") ?? []
         if let source = input.services.secrets, !(input.container.secrets ?? []).isEmpty || !(input.container.environmentFiles ?? []).isEmpty {
             let fetched = try await source.environment(task: input.task, container: input.container, credentials: input.credentials)

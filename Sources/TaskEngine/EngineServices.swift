@@ -50,12 +50,14 @@ public struct EngineServices: Sendable {
     public var cgroups: (any TaskCgroups)?
     /// Image cleanup; nil when ECS_DISABLE_IMAGE_CLEANUP or the prefer-cached pull behaviour.
     public var images: ImageCleaner?
+    /// Every task's last saved record, for the endpoints.
+    public var board: TaskBoard
     public var logger: Logger
     public var now: @Sendable () -> Double
 
     public init(settings: EngineSettings, runtime: any ContainerRuntime, store: any EngineStore, admission: AdmissionQueue, ports: PortLedger,
                 puller: ImagePuller, secrets: (any SecretsSource)? = nil,
-                registryCredentials: (any RegistryCredentialsSource)? = nil, cgroups: (any TaskCgroups)? = nil, images: ImageCleaner? = nil, logger: Logger,
+                registryCredentials: (any RegistryCredentialsSource)? = nil, cgroups: (any TaskCgroups)? = nil, images: ImageCleaner? = nil, board: TaskBoard = TaskBoard(), logger: Logger,
                 now: @escaping @Sendable () -> Double) {
         self.settings = settings
         self.runtime = runtime
@@ -67,6 +69,7 @@ public struct EngineServices: Sendable {
         self.registryCredentials = registryCredentials
         self.cgroups = cgroups
         self.images = images
+        self.board = board
         self.logger = logger
         self.now = now
     }

@@ -90,7 +90,13 @@ actor ManagedTask {
                 record.containers[i].reason = record.containers[i].reason ?? problem
             }
         }
+        // Records saved before endpoint IDs existed get theirs now (saved with the next step).
+        var generator = SystemRandomNumberGenerator()
+        for i in record.containers.indices where record.containers[i].endpointID == nil {
+            record.containers[i].endpointID = EndpointID.random(using: &generator)
+        }
         self.record = record
+        services.board.publish(saved)
         // The record comes from the store (restored) or was saved by the accept just before:
         // the first step need not write it again unless it changed above.
         lastSaved = saved
@@ -370,13 +376,15 @@ actor ManagedTask {
         var reported = record
         let change = TaskPlanner.stateChange(&reported, cluster: services.settings.cluster)
         do {
-            // A step that only records finished pulls need not reach the disk: after a crash the
-            // pull is simply made again (and is cheap, the image being there).
-            if change != nil || lastSaved.map({ !Self.differsOnlyByPulls(reported, from: $0) }) ?? true {
+            // A step that only records what a crash would redo need not reach the disk (about a
+            // millisecond of a launch's own time per save).
+            if change != nil || lastSaved.map({ !Self.differsOnlyByRedoable(reported, from: $0) }) ?? true {
                 try await services.store.save(reported, changes: change.map { [$0] } ?? [])
                 lastSaved = reported
             }
             record = reported
+            // Saved, or differing from the saved record only by pull times.
+            services.board.publish(record)
         } catch {
             // Nothing is acted on that is not saved; try again in a second.
             logger.error("task record not saved; holding its next steps", metadata: ["error": "\(error)"])
@@ -460,7 +468,8 @@ actor ManagedTask {
                 logger.warning("container not removed at cleanup", metadata: ["container": "\(c.name)", "error": "\(error)"])
             }
         }
-        if record.cgroupParent != nil { services.cgroups?.remove(taskID: TaskCgroupLimits.taskID(record.arn)) }
+        // Whether or not the record names it: a crash may have come between making it and a save.
+        services.cgroups?.remove(taskID: TaskCgroupLimits.taskID(record.arn))
         for image in Set((record.task.containers ?? []).compactMap(\.image)) { await services.images?.released(image, now: services.now()) }
         for name in volumes?.removedAtCleanup ?? [] {
             do { try await services.runtime.removeVolume(name) } catch {
@@ -469,6 +478,7 @@ actor ManagedTask {
         }
         do {
             try await services.store.delete(taskArn: record.arn)
+            services.board.remove(arn: record.arn)
             cleanedUp = true
         } catch {
             logger.error("task record not deleted; cleanup will run again", metadata: ["error": "\(error)"])
@@ -476,11 +486,16 @@ actor ManagedTask {
         }
     }
 
-    /// Whether `now` is `saved` with nothing more than the admission, containers moved from NONE
-    /// to PULLED and the pull times set: after a crash such a task is admitted and pulls again.
-    static func differsOnlyByPulls(_ now: TaskRecord, from saved: TaskRecord) -> Bool {
-        guard now.known == saved.known, now.desired == saved.desired, now.sent == saved.sent,
-              now.reason == saved.reason, now.cgroupParent == saved.cgroupParent, now.executionStoppedAt == saved.executionStoppedAt,
+    /// Whether `now` is `saved` with nothing more than what a crash would make again: the
+    /// admission, containers moved from NONE to PULLED (and the task to its PULLED), the pull
+    /// times, and the task cgroup (its path follows from the task ID, it is made idempotently, and
+    /// cleanup removes it whenever task cgroups are on). After a crash such a task is admitted
+    /// and pulls again, and a container it created meanwhile is found by its saved Docker name.
+    static func differsOnlyByRedoable(_ now: TaskRecord, from saved: TaskRecord) -> Bool {
+        // The task's own PULLED (NONE on the wire) is an observation like its containers' one.
+        let taskPulled = now.known == saved.known || (saved.known == .none && now.known <= .pulled)
+        guard taskPulled, now.desired == saved.desired, now.sent == saved.sent,
+              now.reason == saved.reason, now.cgroupParent == saved.cgroupParent || saved.cgroupParent == nil, now.executionStoppedAt == saved.executionStoppedAt,
               now.containers.count == saved.containers.count else { return false }
         for (a, b) in zip(now.containers, saved.containers) {
             var pulled = b

@@ -65,13 +65,17 @@ public actor TaskManager {
         }
         let now = services.now()
         let containers = (task.containers ?? []).map { c in
-            ContainerRecord(name: c.name ?? "",
-                            dockerName: CreateRequest.dockerName(family: task.family ?? "", revision: task.version ?? "", container: c.name ?? "", using: &generator),
-                            essential: c.essential ?? true)
+            var record = ContainerRecord(name: c.name ?? "",
+                                         dockerName: CreateRequest.dockerName(family: task.family ?? "", revision: task.version ?? "", container: c.name ?? "", using: &generator),
+                                         essential: c.essential ?? true)
+            record.endpointID = EndpointID.random(using: &generator)
+            return record
         }
         let suffix = (0..<20).map { _ in String(UInt8.random(in: 0..<16, using: &generator), radix: 16) }.joined()
-        // Credentials stay in memory; the record goes to disk.
-        let record = TaskRecord(task: task.withoutCredentials, containers: containers, volumeSuffix: suffix, now: now)
+        // Credentials stay in memory; the record goes to disk with their IDs only.
+        var record = TaskRecord(task: task.withoutCredentials, containers: containers, volumeSuffix: suffix, now: now)
+        record.taskRoleCredentialsID = task.roleCredentials?.credentialsId
+        record.executionRoleCredentialsID = task.executionRoleCredentials?.credentialsId
         try await services.store.save(record, changes: [])
         services.logger.info("task accepted", metadata: ["taskArn": "\(arn)", "desiredStatus": "\(desired.wire)", "containers": "\(containers.count)"])
         start(ManagedTask(record: record, services: services, acceptedNow: true, executionCredentials: task.executionRoleCredentials), arn: arn)

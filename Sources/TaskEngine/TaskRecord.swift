@@ -24,6 +24,9 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     /// Restarts made by its restart policy, and when the last one was.
     public var restartCount: Int?
     public var lastRestartAt: Double?
+    /// The container's ID in the metadata URIs (`/v3/<id>`, `/v4/<id>`, `/api/<id>`): a random
+    /// lowercase UUID chosen at accept and kept for the container's life (endpoints.md §3.3).
+    public var endpointID: String?
 
     public init(name: String, dockerName: String, essential: Bool) {
         self.name = name
@@ -60,6 +63,11 @@ public struct TaskRecord: Codable, Sendable {
     public var reason: String?
     /// The task cgroup its containers run under (ECS_ENABLE_TASK_CPU_MEM_LIMIT), once made.
     public var cgroupParent: String?
+    /// The IDs (not the secrets) of the task role's and the execution role's credentials: the
+    /// containers' credentials URI, and after a restart the IDs the endpoint answers 503 for
+    /// until ACS sends the credentials again.
+    public var taskRoleCredentialsID: String?
+    public var executionRoleCredentialsID: String?
 
     public var arn: String { task.arn ?? "" }
 

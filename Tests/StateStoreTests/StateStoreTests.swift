@@ -56,6 +56,20 @@ struct StateStoreTests {
         await store.close()
     }
 
+    @Test("One save writes the record and its changes in order, texts intact, and a second save replaces the record in place")
+    func oneStatementSave() async throws {
+        let store = try await AgentStateStore.open(directory: nil, logger: logger)
+        let tricky = "{\"reason\":\"quote \\\" backslash \\\\ newline \n tab \t é \u{1}\"}"
+        try await store.saveEngineTask(arn: "arn:a", body: #"{"v":1}"#, changes: [#"{"n":1}"#, tricky, #"{"n":3}"#])
+        try await store.saveEngineTask(arn: "arn:b", body: #"{"v":1}"#, changes: [])
+        try await store.saveEngineTask(arn: "arn:a", body: #"{"v":2}"#, changes: [])
+        #expect(try await store.engineTasks() == [#"{"v":2}"#, #"{"v":1}"#])
+        let changes = try await store.pendingStateChanges()
+        #expect(changes.map(\.body) == [#"{"n":1}"#, tricky, #"{"n":3}"#])
+        #expect(changes.map(\.taskArn) == ["arn:a", "arn:a", "arn:a"])
+        await store.close()
+    }
+
     @Test("A database that is not SQLite is moved aside and the identity comes back from the backup")
     func quarantine() async throws {
         let dir = try TestEnvironment.temporaryDirectory("store")

@@ -456,6 +456,20 @@ struct TaskCgroupLimitTests {
         await h.finish()
     }
 
+    @Test("Before its create a launch is on disk only as accepted: finished pulls and the task cgroup are redone after a crash, not saved")
+    func noSaveBeforeCreate() async throws {
+        let cgroups = RecordingCgroups()
+        let h = EngineHarness(cgroups: cgroups)
+        let arn = "arn:aws:ecs:us-west-2:1:task/test/cg3"
+        try await h.manager.accept(try EngineHarness.task(arn, containers: #"[{"name":"a","image":"img"}]"#))
+        try await eventually(timeout: .seconds(30), "RUNNING") { h.taskStatus(arn) == "RUNNING" }
+        #expect(cgroups.made["cg3"] != nil)
+        // accept, CREATED, RUNNING: whichever of Docker's event and the API's answer comes second
+        // changes nothing and is not saved again.
+        #expect(h.store.saves == 3)
+        await h.finish()
+    }
+
     @Test("A task cgroup that cannot be made stops the task with a reason, without a create")
     func failure() async throws {
         let cgroups = RecordingCgroups()
