@@ -146,6 +146,11 @@ public enum ConfigCatalogue {
         .init("ECS_INIT_DOCKER_LOG_FILE_NUM", .string(trim: true), scope: .noEffect(containerNote), "json-file max-file of the agent container"),
         .init("ECS_LOG_DRIVER", .string(trim: true), scope: .noEffect("the agent's own log goes to journald"), "log driver of the agent container"),
         .init("ECS_LOG_OPTS", .jsonObject, scope: .noEffect("the agent's own log goes to journald"), "log options of the agent container"),
+        // This agent's own: the reference's listeners are fixed. Tests run several agents on one host.
+        .init("ECS_INTROSPECTION_LISTEN_ADDRESS", .string(trim: true), default: .string("0.0.0.0:51678"), scope: .environmentOnly,
+              "this agent only: host:port of the introspection API"),
+        .init("ECS_TASK_METADATA_LISTEN_ADDRESS", .string(trim: true), default: .string("127.0.0.1:51679"), scope: .environmentOnly,
+              "this agent only: host:port of the credentials, task metadata and agent API server (169.254.170.2:80 is sent there)"),
     ]
 
     static let credentials: [ConfigKeySpec] = [

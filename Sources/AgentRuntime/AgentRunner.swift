@@ -3,11 +3,13 @@ import AWSSupport
 import ControlPlaneClient
 import DockerEngine
 import ECSModel
+import Endpoints
 import HostSystem
 public import Logging
 import ServiceLifecycle
 import StateStore
 import Synchronization
+import TaskEngine
 import UnixSignals
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -97,6 +99,42 @@ public struct AgentRunner: Sendable {
         let identity = AgentIdentity(agentVersion: AgentVersion.compatibleWith, agentHash: AgentVersion.hash, dockerVersion: dockerVersion.version,
                                      detailedOSFamily: config.string("ECS_DETAILED_OS_FAMILY") ?? "LINUX",
                                      implementation: "ecs-agent-swift/\(AgentVersion.version)")
+
+        // The endpoints listen before registration (ARCHITECTURE.md start-up order): until the
+        // engine has restored its saved tasks a credentials ID is answered 503, never 400.
+        let board = TaskBoard()
+        let taskCredentials = TaskCredentialsStore()
+        let metricsEnabled = !config.bool("ECS_DISABLE_METRICS")
+        let collector = ContainerStatsCollector(docker: statsDocker, board: board, logger: logger)
+        let agentFacts = Mutex(AgentFacts(cluster: config.cluster, containerInstanceArn: try? await store.value("containerInstanceArn"),
+                                          version: "Amazon ECS Agent - v\(AgentVersion.compatibleWith) (\(AgentVersion.hash))"))
+        let sources = EndpointSources(board: board, agent: { agentFacts.withLock { $0 } }, facts: DockerContainerFacts(docker: docker),
+                                      credentials: StoreCredentials(store: taskCredentials), stats: metricsEnabled ? collector : nil,
+                                      restored: { board.isRestored })
+        let endpoints: [EndpointServer]
+        do {
+            endpoints = try EndpointWiring.servers(config: config, sources: sources, logger: logger)
+        } catch {
+            logger.critical("configuration error", metadata: ["problem": "\(error)"])
+            return .configuration
+        }
+        let group = ServiceGroup(configuration: .init(services: endpoints.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let running = Task { try await group.run() }
+        // Whatever happens below, the group (endpoints first, the rest once registered) is
+        // what this function waits for before it returns.
+        func finish(_ exit: Exit) async -> Exit {
+            if exit != .ok || Task.isCancelled { await group.triggerGracefulShutdown() }
+            do {
+                try await running.value
+            } catch {
+                logger.error("agent stopped on an error", metadata: ["error": "\(error)"])
+            }
+            notifier.stopping()
+            logger.notice("agent stopped")
+            return exit
+        }
+
         let fips: Bool
         if case .contents(let text) = SystemFiles.read("/proc/sys/crypto/fips_enabled") { fips = text.hasPrefix("1") } else { fips = false }
         let apiEndpoint = ECSEndpoint.resolve(backendHost: config.string("ECS_BACKEND_HOST"), region: region, fips: fips)
@@ -113,30 +151,31 @@ public struct AgentRunner: Sendable {
                 identity: { await Self.identityDocument(imds) }, logger: logger)
             guard let registered = try await Self.untilStopSignal({ try await registrar.register() }) else {
                 logger.notice("stopped before registration finished")
-                return .ok
+                return await finish(.ok)
             }
             registration = registered
         } catch is CancellationError {
-            return .ok
+            return await finish(.ok)
         } catch {
             logger.critical("registration failed", metadata: ["error": "\(error)"])
-            return .terminal
+            return await finish(.terminal)
+        }
+        agentFacts.withLock {
+            $0.cluster = registration.cluster
+            $0.containerInstanceArn = registration.containerInstanceArn
         }
 
         let reporter = StateChangeReporter(api: api, store: store, logger: logger)
-        let taskCredentials = TaskCredentialsStore()
         let manager = taskManager(docker: DockerContainerRuntime(docker: docker), store: store, reporter: reporter,
                                   settings: engineSettings(cluster: registration.cluster, region: region, containerInstanceArn: registration.containerInstanceArn),
                                   host: hostResources(),
                                   secrets: AWSSecretsSource(region: region, environment: environment, userAgent: identity.userAgent),
                                   registryCredentials: AWSRegistryCredentials(region: region, environment: environment, userAgent: identity.userAgent,
                                                                               instanceCredentials: credentials),
-                                  cgroups: cgroups)
+                                  cgroups: cgroups, board: board)
         let receiver = EngineReceiver(manager: manager, credentials: taskCredentials)
         let handler = ACSMessageHandler(registration: registration, store: store, receiver: receiver, credentials: taskCredentials,
                                         reporter: reporter, logger: logger)
-        let metricsEnabled = !config.bool("ECS_DISABLE_METRICS")
-        let collector = ContainerStatsCollector(docker: statsDocker, manager: manager, logger: logger)
         let discovery = EndpointDiscovery(api: api, containerInstanceArn: registration.containerInstanceArn, cluster: registration.cluster)
         let dialer = WebSocketDialer(credentials: credentials, region: region, logger: logger)
         let tcs = TCSSession(registration: registration, identity: identity, discovery: discovery, dialer: dialer, credentials: credentials,
@@ -153,16 +192,8 @@ public struct AgentRunner: Sendable {
         var services: [any Service] = [reporter, TaskEngineService(manager: manager), acs, tcs]
         if metricsEnabled { services.append(collector) }
         if notifier.watchdogInterval != nil { services.append(WatchdogService(notifier: notifier, logger: logger)) }
-        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            logger.error("agent stopped on an error", metadata: ["error": "\(error)"])
-        }
-        notifier.stopping()
-        logger.notice("agent stopped")
-        return .ok
+        for service in services { await group.addServiceUnlessShutdown(service) }
+        return await finish(.ok)
     }
 
     /// Keys the Go agent acts on during registration that this version does not implement yet;

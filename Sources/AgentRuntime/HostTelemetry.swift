@@ -1,6 +1,7 @@
 import ControlPlaneClient
 import DockerEngine
 import ECSModel
+import Endpoints
 import Logging
 import ServiceLifecycle
 import TaskEngine
@@ -12,24 +13,30 @@ import Foundation
 
 /// Samples CPU and memory of every running task container (one-shot Docker stats every
 /// `interval`) and hands TCS the samples gathered since its last collection, as CWStatsSets:
-/// CPU in percent of one core, memory in MiB (protocol.md §5.3).
-actor ContainerStatsCollector: Service {
+/// CPU in percent of one core, memory in MiB (protocol.md §5.3). The last sample of each
+/// container is what the metadata endpoints' /stats serve, its `precpu_stats` and `preread`
+/// taken from the sample before, so clients compute CPU use as from a streamed sample. One
+/// call per container per interval instead of the reference's stream per container
+/// (issue 6: dockerd and containerd pinned by ~150 streams).
+actor ContainerStatsCollector: Service, StatsSource {
     struct Samples {
         var cpu: [Double] = []
         var memory: [Double] = []
     }
 
     let docker: DockerClient
-    let manager: TaskManager
+    let board: TaskBoard
     let interval: Duration
     let logger: Logger
     /// docker id → (cumulative CPU ns, when read) of the previous sample.
     private var previous: [String: (usage: UInt64, at: ContinuousClock.Instant)] = [:]
     private var samples: [String: Samples] = [:]
+    /// The last raw sample per docker id, with the time it was read and its network totals.
+    private var latest: [String: (sample: StatsSample, at: ContinuousClock.Instant, rx: UInt64, tx: UInt64)] = [:]
 
-    init(docker: DockerClient, manager: TaskManager, interval: Duration = .seconds(5), logger: Logger) {
+    init(docker: DockerClient, board: TaskBoard, interval: Duration = .seconds(5), logger: Logger) {
         self.docker = docker
-        self.manager = manager
+        self.board = board
         self.interval = interval
         self.logger = logger
     }
@@ -49,21 +56,22 @@ actor ContainerStatsCollector: Service {
     static let concurrentSamples = 4
 
     func sampleAll() async {
-        let ids = await manager.records().filter { $0.known == .running }.flatMap { $0.containers.filter { $0.known == .running }.compactMap(\.dockerID) }
+        let ids = board.tasks().filter { $0.known == .running }.flatMap { $0.containers.filter { $0.known == .running }.compactMap(\.dockerID) }
         let docker = self.docker
-        let results = await withTaskGroup(of: (String, ContainerStats?).self) { group in
-            var out: [(String, ContainerStats?)] = []
+        let results = await withTaskGroup(of: (String, [UInt8]?).self) { group in
+            var out: [(String, [UInt8]?)] = []
             // At most `concurrentSamples` calls at a time: dockerd does the work for each.
             for (started, id) in ids.enumerated() {
                 if started >= Self.concurrentSamples, let r = await group.next() { out.append(r) }
-                group.addTask { (id, try? await docker.stats(id, oneShot: true)) }
+                group.addTask { (id, try? await docker.statsJSON(id, oneShot: true)) }
             }
             for await r in group { out.append(r) }
             return out
         }
         let now = ContinuousClock.now
-        for (id, stats) in results {
-            guard let stats else { continue }
+        for (id, bytes) in results {
+            guard let bytes, let stats = try? JSONDecoder().decode(ContainerStats.self, from: Data(bytes)), let raw = JSONValue.parse(bytes) else { continue }
+            keep(raw, stats, id: id, at: now)
             if let usage = stats.cpuStats?.cpuUsage?.totalUsage {
                 if let last = previous[id], usage >= last.usage {
                     let elapsed = (now - last.at).seconds
@@ -79,7 +87,26 @@ actor ContainerStatsCollector: Service {
         }
         let live = Set(ids)
         previous = previous.filter { live.contains($0.key) }
+        latest = latest.filter { live.contains($0.key) }
     }
+
+    private func keep(_ raw: JSONValue, _ stats: ContainerStats, id: String, at now: ContinuousClock.Instant) {
+        let rx = (stats.networks ?? [:]).values.reduce(UInt64(0)) { $0 &+ ($1.rxBytes ?? 0) }
+        let tx = (stats.networks ?? [:]).values.reduce(UInt64(0)) { $0 &+ ($1.txBytes ?? 0) }
+        var merged = raw
+        var rate: (rx: Double, tx: Double)?
+        if let last = latest[id], case .object(var fields) = raw {
+            fields["precpu_stats"] = last.sample.raw["cpu_stats"]
+            fields["preread"] = last.sample.raw["read"]
+            merged = .object(fields)
+            let elapsed = (now - last.at).seconds
+            if elapsed > 0, rx >= last.rx, tx >= last.tx { rate = (Double(rx - last.rx) / elapsed, Double(tx - last.tx) / elapsed) }
+        }
+        latest[id] = (StatsSample(raw: merged, networkRate: rate), now, rx, tx)
+    }
+
+    /// The metadata endpoints' stats: nil before the first sample of the container.
+    func stats(dockerID: String) -> StatsSample? { latest[dockerID]?.sample }
 
     /// The samples since the last call, per docker id; they are consumed.
     func take() -> [String: Samples] {

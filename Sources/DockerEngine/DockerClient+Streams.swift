@@ -36,6 +36,14 @@ extension DockerClient {
         return try decode(ContainerStats.self, from: data, operation: op)
     }
 
+    /// One stats sample as Docker wrote it (the metadata endpoints serve it re-encoded).
+    public func statsJSON(_ id: String, oneShot: Bool = false) async throws -> [UInt8] {
+        let (_, data) = try await send(
+            Request(method: .GET, path: "/containers/\(id)/stats", query: [("stream", "0"), ("one-shot", oneShot ? "1" : "0")]),
+            operation: "stats of container \(id)", timeout: timeouts.quick)
+        return Array(buffer: data)
+    }
+
     /// Streamed stats: one sample about every second until the container stops or the caller
     /// stops iterating.
     public func statsStream(_ id: String) -> AsyncThrowingStream<ContainerStats, any Error> {

@@ -53,6 +53,17 @@ public enum PosixFile {
         guard written == bytes.count, rename(temporary, path) == 0 else { throw PosixFileError("cannot write \(path): \(String(cString: strerror(errno)))") }
     }
 
+    /// Appends `text` to `path` (created with mode 0600 if missing) in one write(2), so lines
+    /// from concurrent callers never interleave within a line.
+    public static func append(_ path: String, _ text: String) throws(PosixFileError) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw PosixFileError("cannot append to \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw PosixFileError("cannot append to \(path): \(String(cString: strerror(errno)))") }
+    }
+
     /// `mkdir -p` with mode 0700 for the directories it creates.
     public static func makeDirectory(_ path: String) throws(PosixFileError) {
         var built = path.hasPrefix("/") ? "" : "."

@@ -20,8 +20,13 @@ public final class TaskBoard: Sendable {
     }
 
     private let board = Mutex(Board())
+    private let restoredFlag = Mutex(false)
 
     public init() {}
+
+    /// Whether the engine has published every saved task (set once, after its restore).
+    public var isRestored: Bool { restoredFlag.withLock { $0 } }
+    public func markRestored() { restoredFlag.withLock { $0 = true } }
 
     public func publish(_ record: TaskRecord) {
         board.withLock { b in

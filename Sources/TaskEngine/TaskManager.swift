@@ -143,6 +143,7 @@ public actor TaskManager {
             start(task, arn: record.arn)
         }
         if !saved.isEmpty { services.logger.notice("saved tasks restored", metadata: ["count": "\(saved.count)"]) }
+        services.board.markRestored()
     }
 
     private func route(_ event: RuntimeEvent) {

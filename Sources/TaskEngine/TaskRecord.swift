@@ -97,7 +97,7 @@ public struct TaskRecord: Codable, Sendable {
         return out
     }
 
-    static func hasHealthCheck(_ c: ACSContainer) -> Bool {
+    public static func hasHealthCheck(_ c: ACSContainer) -> Bool {
         c.healthCheckType == "docker" || (c.dockerConfig?.config.flatMap { JSONValue.parse($0)?["Healthcheck"] } != nil)
     }
 }

@@ -27,6 +27,11 @@ public final class AgentProcess: @unchecked Sendable {
             "ECS_DATADIR": self.dataDirectory + "/data",
             "DOCKER_HOST": TestEnvironment.dockerHost,
             "ECS_LOGLEVEL": "debug",
+            // Tests run agents side by side: each takes free ports (the log line
+            // "endpoint listening" names them) and keeps its audit log to itself.
+            "ECS_INTROSPECTION_LISTEN_ADDRESS": "127.0.0.1:0",
+            "ECS_TASK_METADATA_LISTEN_ADDRESS": "127.0.0.1:0",
+            "ECS_AUDIT_LOGFILE": self.dataDirectory + "/audit.log",
         ]
         if let imdsEndpoint {
             env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imdsEndpoint
@@ -59,6 +64,16 @@ public final class AgentProcess: @unchecked Sendable {
     }
 
     /// Waits until this run's log holds `text`.
+    /// The port a listener bound (`introspection`, `task-metadata`), from its "endpoint listening" line.
+    public func listeningPort(_ listener: String) -> Int? {
+        for line in log.split(separator: "\n") where line.contains("endpoint listening") && line.contains("listener=\(listener)") {
+            guard let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
+                  let colon = address.lastIndex(of: ":") else { continue }
+            return Int(address[address.index(after: colon)...].filter(\.isNumber))
+        }
+        return nil
+    }
+
     public func waitForLog(_ text: String, timeout: Duration = .seconds(30)) async throws {
         try await eventually(timeout: timeout, "agent log line \"\(text)\"") {
             if log.contains(text) { return true }

@@ -181,9 +181,11 @@ public struct EndpointSettings: Codable, Sendable {
     public var ipAddress: String?
     public var gateway: String?
     public var macAddress: String?
+    public var globalIPv6Address: String?
     public init(aliases: [String]? = nil) { self.aliases = aliases }
     enum CodingKeys: String, CodingKey {
         case aliases = "Aliases", networkID = "NetworkID", ipAddress = "IPAddress", gateway = "Gateway", macAddress = "MacAddress"
+        case globalIPv6Address = "GlobalIPv6Address"
     }
 }
 

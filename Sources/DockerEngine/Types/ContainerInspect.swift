@@ -80,10 +80,11 @@ public struct ContainerState: Codable, Sendable {
 
 public struct NetworkSettings: Codable, Sendable {
     public var ipAddress: String?
+    public var globalIPv6Address: String?
     /// `"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "49153"}]`; null for unpublished ports.
     public var ports: [String: [PortBinding]?]?
     public var networks: [String: EndpointSettings]?
-    enum CodingKeys: String, CodingKey { case ipAddress = "IPAddress", ports = "Ports", networks = "Networks" }
+    enum CodingKeys: String, CodingKey { case ipAddress = "IPAddress", globalIPv6Address = "GlobalIPv6Address", ports = "Ports", networks = "Networks" }
 }
 
 public struct MountPoint: Codable, Sendable {

@@ -1,0 +1,113 @@
+import AgentTestSupport
+import Foundation
+import Testing
+
+/// The introspection and task metadata listeners of a real agent running a real task
+/// (aws CLI → ecs-local → ecs-agent → dockerd), queried on loopback.
+@Suite("Endpoints of a running agent", .enabled(if: TestEnvironment.integrationEnabled), .serialized)
+struct EndpointsOnDockerTests {
+    static func get(_ url: String) async throws -> (status: Int, body: String) {
+        let out = try await Subprocess.runDetached {
+            try Subprocess.run(["curl", "-s", "-m", "10", "-o", "-", "-w", "\n%{http_code}", url], environment: [:])
+        }.stdout
+        let lines = out.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+
+    static func json(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    @Test("Introspection lists the task; v3/v4 metadata, stats and the credentials endpoint answer for its container by the endpoint ID in its environment")
+    func metadataOfARunningTask() async throws {
+        try await DockerFixture.with { docker in
+            let server = try LocalServerProcess()
+            try await server.start()
+            let cli = AWSCLI(endpoint: server.url)
+            try await TasksOnDockerTests.register(cli, family: "meta", containers: """
+                [{"name":"app","image":"\(TestEnvironment.testImage)","memory":32,"cpu":128,"dockerLabels":\(TasksOnDockerTests.labels()),
+                  "command":["sleep","3600"],"portMappings":[{"containerPort":8080}]}]
+                """)
+            try await cli.ecs(["register-task-definition", "--family", "meta-role", "--task-role-arn", "arn:aws:iam::123456789012:role/app",
+                               "--container-definitions", #"[{"name":"app","image":"\#(TestEnvironment.testImage)","memory":32,"command":["sleep","3600"],"dockerLabels":\#(TasksOnDockerTests.labels())}]"#])
+            let agent = try AgentProcess(backend: server.url, cluster: "", extra: TasksOnDockerTests.engineSettings)
+            var arns: [String] = []
+            try await withCleanup {
+                try agent.start()
+                try await agent.waitForLog("ACS connected")
+                let introspection = "http://127.0.0.1:\(try #require(agent.listeningPort("introspection")))"
+                let metadata = "http://127.0.0.1:\(try #require(agent.listeningPort("task-metadata")))"
+
+                let meta = try await Self.get(introspection + "/v1/metadata")
+                #expect(meta.status == 200)
+                #expect(meta.body.hasPrefix(#"{"Cluster":"default","ContainerInstanceArn":"arn:aws:ecs:"#), "\(meta.body)")
+
+                let taskArn = try #require(try await cli.ecs(["run-task", "--task-definition", "meta"]).string("tasks.0.taskArn"))
+                arns.append(taskArn)
+                try await eventually(timeout: .seconds(60), "RUNNING") {
+                    try await TasksOnDockerTests.describe(cli, taskArn).string("tasks.0.lastStatus") == "RUNNING"
+                }
+                let containers = try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(taskArn)"))
+                let container = try #require(containers.first)
+                let inspect = try await docker.docker.inspectContainer(container.id)
+                let env = inspect.config?.env ?? []
+                let v4 = try #require(env.first { $0.hasPrefix("ECS_CONTAINER_METADATA_URI_V4=") }).split(separator: "=", maxSplits: 1)[1]
+                #expect(v4.hasPrefix("http://169.254.170.2/v4/"))
+                let endpointID = String(v4.dropFirst("http://169.254.170.2/v4/".count))
+                #expect(env.contains("ECS_CONTAINER_METADATA_URI=http://169.254.170.2/v3/\(endpointID)"))
+                #expect(env.contains("ECS_AGENT_URI=http://169.254.170.2/api/\(endpointID)"))
+                #expect(!env.contains { $0.hasPrefix("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=") }, "no task role, no credentials URI")
+
+                let tasks = try await Self.get(introspection + "/v1/tasks?dockerid=\(container.id.prefix(12))")
+                #expect(tasks.status == 200)
+                #expect(Self.json(tasks.body)["Arn"] as? String == taskArn)
+
+                let task = try await Self.get(metadata + "/v4/\(endpointID)/task")
+                #expect(task.status == 200)
+                let body = Self.json(task.body)
+                #expect(body["TaskARN"] as? String == taskArn)
+                #expect(body["KnownStatus"] as? String == "RUNNING")
+                let c = try #require((body["Containers"] as? [[String: Any]])?.first)
+                #expect(c["DockerId"] as? String == container.id)
+                #expect((c["Limits"] as? [String: Any])?["CPU"] as? Int == 128)
+                let port = try #require((c["Ports"] as? [[String: Any]])?.first)
+                #expect(port["ContainerPort"] as? Int == 8080 && (port["HostPort"] as? Int ?? 0) > 0)
+                let network = try #require((c["Networks"] as? [[String: Any]])?.first)
+                #expect(network["NetworkMode"] as? String == "bridge")
+                #expect(((network["IPv4Addresses"] as? [String])?.first ?? "").hasPrefix("172."))
+                #expect(task.body.hasPrefix(#"{"Cluster":"#) && task.body.contains(#""FaultInjectionEnabled":false"#))
+                #expect((try await Self.get(metadata + "/v3/\(endpointID)")).status == 200)
+
+                // One-shot stats every 5 s: a sample arrives within a few intervals.
+                var stats: (status: Int, body: String) = (0, "")
+                try await eventually(timeout: .seconds(30), every: .seconds(1), "a stats sample") {
+                    stats = try await Self.get(metadata + "/v4/\(endpointID)/stats")
+                    return stats.status == 200 && stats.body.hasPrefix(#"{"read":""#)
+                }
+                #expect(stats.body.contains(#""memory_stats":{"usage":"#), "\(stats.body.prefix(400))")
+
+                // A task role: the container gets the credentials URI, and the endpoint serves them.
+                let roleTask = try #require(try await cli.ecs(["run-task", "--task-definition", "meta-role"]).string("tasks.0.taskArn"))
+                arns.append(roleTask)
+                try await eventually(timeout: .seconds(60), "role task RUNNING") {
+                    try await TasksOnDockerTests.describe(cli, roleTask).string("tasks.0.lastStatus") == "RUNNING"
+                }
+                let roleContainer = try #require(try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(roleTask)")).first)
+                let roleEnv = try await docker.docker.inspectContainer(roleContainer.id).config?.env ?? []
+                let relative = try #require(roleEnv.first { $0.hasPrefix("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=") }).split(separator: "=", maxSplits: 1)[1]
+                let creds = try await Self.get(metadata + relative)
+                #expect(creds.status == 200)
+                #expect(Self.json(creds.body)["RoleArn"] as? String == "arn:aws:iam::123456789012:role/app")
+                #expect(creds.body.hasPrefix(#"{"RoleArn":"#))
+                #expect((try await Self.get(metadata + "/v2/credentials/not-an-id")).status == 400)
+                let audit = (try? String(contentsOfFile: agent.dataDirectory + "/audit.log", encoding: .utf8)) ?? ""
+                #expect(audit.contains(" 200 127.0.0.1:") && audit.contains("\"/v2/credentials\"") && audit.contains("GetCredentials 2 "))
+                let id = String(relative.split(separator: "/").last ?? "")
+                #expect(!audit.contains(id) && !agent.log.contains(Self.json(creds.body)["SecretAccessKey"] as? String ?? "never"))
+            } cleanup: {
+                await agent.kill9(); await server.stop()
+                for arn in arns { await TasksOnDockerTests.removeLeftovers(docker, taskArn: arn) }
+            }
+        }
+    }
+}
