@@ -149,6 +149,8 @@ public enum ConfigCatalogue {
         // This agent's own: the reference's listeners are fixed. Tests run several agents on one host.
         .init("ECS_INTROSPECTION_LISTEN_ADDRESS", .string(trim: true), default: .string("0.0.0.0:51678"), scope: .environmentOnly,
               "this agent only: host:port of the introspection API"),
+        .init("ECS_HOST_NETWORK_RULES", .plainBool, default: .bool(true), scope: .environmentOnly,
+              "this agent only: set route_localnet and install the 169.254.170.2 iptables rules at start (ecs-init's job for the reference agent)"),
         .init("ECS_TASK_METADATA_LISTEN_ADDRESS", .string(trim: true), default: .string("127.0.0.1:51679"), scope: .environmentOnly,
               "this agent only: host:port of the credentials, task metadata and agent API server (169.254.170.2:80 is sent there)"),
     ]

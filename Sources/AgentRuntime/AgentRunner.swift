@@ -113,7 +113,11 @@ public struct AgentRunner: Sendable {
                                       restored: { board.isRestored })
         let endpoints: [EndpointServer]
         do {
-            endpoints = try EndpointWiring.servers(config: config, sources: sources, logger: logger)
+            let (config, logger) = (self.config, self.logger)
+            endpoints = try EndpointWiring.servers(config: config, sources: sources, logger: logger) { listener, port in
+                guard listener == "task-metadata", config.bool("ECS_HOST_NETWORK_RULES") else { return }
+                await HostNetworkSetup.install(config: config, metadataPort: port, docker: docker, logger: logger)
+            }
         } catch {
             logger.critical("configuration error", metadata: ["problem": "\(error)"])
             return .configuration

@@ -1,8 +1,9 @@
-import AgentConfig
+public import AgentConfig
 import ControlPlaneClient
 import DockerEngine
 import ECSModel
 import Endpoints
+import HostSystem
 import Logging
 import PosixFiles
 import Synchronization
@@ -186,4 +187,37 @@ enum EndpointWiring {
 struct ConfigurationFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The 169.254.170.2 plumbing as configured (endpoints.md §1.2), made by the agent itself.
+public enum HostNetworkSetup {
+    static func rules(config: ResolvedConfig, metadataPort: Int, bridge: String?) -> CredentialsProxyRules {
+        var rules = CredentialsProxyRules()
+        rules.metadataPort = metadataPort
+        rules.introspectionPort = EndpointWiring.listenAddress(config.string("ECS_INTROSPECTION_LISTEN_ADDRESS") ?? "")?.port ?? 51678
+        rules.skipLocalhostFilter = config.bool("ECS_SKIP_LOCALHOST_TRAFFIC_FILTER")
+        // Port 0 (tests: any free port) has nothing to filter.
+        rules.allowOffhostIntrospection = config.bool("ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS") || rules.introspectionPort == 0
+        rules.dockerBridge = bridge
+        rules.ipv6 = access("/proc/sys/net/ipv6", F_OK) == 0
+        return rules
+    }
+
+    /// Installs the rules for the port the metadata listener bound; says what it did.
+    static func install(config: ResolvedConfig, metadataPort: Int, docker: DockerClient, logger: Logger) async {
+        let bridge = try? await docker.defaultBridgeInterface()
+        let outcome = await rules(config: config, metadataPort: metadataPort, bridge: bridge).install(runner: SpawnRunner())
+        if outcome.failures.isEmpty {
+            logger.info("169.254.170.2 rules in place", metadata: ["added": "\(outcome.added.count)", "alreadyPresent": "\(outcome.present)",
+                                                                  "metadataPort": "\(metadataPort)"])
+        } else {
+            logger.error("169.254.170.2 rules not all in place: containers may not reach the credentials and metadata endpoints",
+                         metadata: ["failures": "\(outcome.failures.joined(separator: "; "))", "key": "ECS_HOST_NETWORK_RULES"])
+        }
+    }
+
+    /// `ecs-agent cleanup-host`: removes the rules of any metadata port and restores route_localnet.
+    public static func cleanUp(config: ResolvedConfig) async -> [String] {
+        await rules(config: config, metadataPort: 51679, bridge: nil).remove(runner: SpawnRunner())
+    }
 }

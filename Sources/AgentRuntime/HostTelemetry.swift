@@ -31,8 +31,19 @@ actor ContainerStatsCollector: Service, StatsSource {
     /// docker id → (cumulative CPU ns, when read) of the previous sample.
     private var previous: [String: (usage: UInt64, at: ContinuousClock.Instant)] = [:]
     private var samples: [String: Samples] = [:]
-    /// The last raw sample per docker id, with the time it was read and its network totals.
-    private var latest: [String: (sample: StatsSample, at: ContinuousClock.Instant, rx: UInt64, tx: UInt64)] = [:]
+    /// The last sample per docker id as Docker's bytes (parsed only when asked for: 30 parsed
+    /// samples held as trees cost over a megabyte of the agent's memory), the one before it for
+    /// `precpu_stats`, when it was read, its network totals and the rate since the one before.
+    private var latest: [String: Kept] = [:]
+
+    struct Kept {
+        var bytes: [UInt8]
+        var previous: [UInt8]?
+        var at: ContinuousClock.Instant
+        var rx: UInt64
+        var tx: UInt64
+        var rate: (rx: Double, tx: Double)?
+    }
 
     init(docker: DockerClient, board: TaskBoard, interval: Duration = .seconds(5), logger: Logger) {
         self.docker = docker
@@ -70,8 +81,8 @@ actor ContainerStatsCollector: Service, StatsSource {
         }
         let now = ContinuousClock.now
         for (id, bytes) in results {
-            guard let bytes, let stats = try? JSONDecoder().decode(ContainerStats.self, from: Data(bytes)), let raw = JSONValue.parse(bytes) else { continue }
-            keep(raw, stats, id: id, at: now)
+            guard let bytes, let stats = try? JSONDecoder().decode(ContainerStats.self, from: Data(bytes)) else { continue }
+            keep(bytes, stats, id: id, at: now)
             if let usage = stats.cpuStats?.cpuUsage?.totalUsage {
                 if let last = previous[id], usage >= last.usage {
                     let elapsed = (now - last.at).seconds
@@ -90,23 +101,27 @@ actor ContainerStatsCollector: Service, StatsSource {
         latest = latest.filter { live.contains($0.key) }
     }
 
-    private func keep(_ raw: JSONValue, _ stats: ContainerStats, id: String, at now: ContinuousClock.Instant) {
+    private func keep(_ bytes: [UInt8], _ stats: ContainerStats, id: String, at now: ContinuousClock.Instant) {
         let rx = (stats.networks ?? [:]).values.reduce(UInt64(0)) { $0 &+ ($1.rxBytes ?? 0) }
         let tx = (stats.networks ?? [:]).values.reduce(UInt64(0)) { $0 &+ ($1.txBytes ?? 0) }
-        var merged = raw
-        var rate: (rx: Double, tx: Double)?
-        if let last = latest[id], case .object(var fields) = raw {
-            fields["precpu_stats"] = last.sample.raw["cpu_stats"]
-            fields["preread"] = last.sample.raw["read"]
-            merged = .object(fields)
+        var kept = Kept(bytes: bytes, previous: nil, at: now, rx: rx, tx: tx)
+        if let last = latest[id] {
+            kept.previous = last.bytes
             let elapsed = (now - last.at).seconds
-            if elapsed > 0, rx >= last.rx, tx >= last.tx { rate = (Double(rx - last.rx) / elapsed, Double(tx - last.tx) / elapsed) }
+            if elapsed > 0, rx >= last.rx, tx >= last.tx { kept.rate = (Double(rx - last.rx) / elapsed, Double(tx - last.tx) / elapsed) }
         }
-        latest[id] = (StatsSample(raw: merged, networkRate: rate), now, rx, tx)
+        latest[id] = kept
     }
 
     /// The metadata endpoints' stats: nil before the first sample of the container.
-    func stats(dockerID: String) -> StatsSample? { latest[dockerID]?.sample }
+    func stats(dockerID: String) -> StatsSample? {
+        guard let kept = latest[dockerID], case .object(var fields)? = JSONValue.parse(kept.bytes) else { return nil }
+        if let previous = kept.previous.flatMap({ JSONValue.parse($0) }) {
+            fields["precpu_stats"] = previous["cpu_stats"]
+            fields["preread"] = previous["read"]
+        }
+        return StatsSample(raw: .object(fields), networkRate: kept.rate)
+    }
 
     /// The samples since the last call, per docker id; they are consumed.
     func take() -> [String: Samples] {

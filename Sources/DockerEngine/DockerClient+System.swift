@@ -21,6 +21,20 @@ extension DockerClient {
         return try decode(DockerInfo.self, from: body, operation: op)
     }
 
+    /// The host interface of Docker's default `bridge` network (`docker0`), nil when there is none.
+    public func defaultBridgeInterface() async throws -> String? {
+        struct Network: Decodable {
+            var Options: [String: String]?
+        }
+        let op = "inspect network bridge"
+        do {
+            let (_, body) = try await send(Request(method: .GET, path: "/networks/bridge"), operation: op, timeout: timeouts.quick)
+            return try decode(Network.self, from: body, operation: op).Options?["com.docker.network.bridge.name"] ?? "docker0"
+        } catch let error as DockerError where error.isNotFound {
+            return nil
+        }
+    }
+
     /// Agrees on an API version: the daemon's, capped at the newest this client asks for.
     /// Fails with `.unsupportedAPIVersion` when the daemon is older than the oldest we speak.
     @discardableResult

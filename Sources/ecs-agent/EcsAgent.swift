@@ -18,7 +18,7 @@ struct EcsAgent: AsyncParsableCommand {
         commandName: "ecs-agent",
         abstract: "A container agent for Amazon ECS, and compatible control planes.",
         version: AgentVersion.summary,
-        subcommands: [Run.self, CheckConfig.self, Doctor.self, Version.self]
+        subcommands: [Run.self, CheckConfig.self, Doctor.self, CleanupHost.self, Version.self]
     )
 }
 
@@ -98,6 +98,21 @@ struct Doctor: AsyncParsableCommand {
         let (text, code) = AgentRuntime.Doctor.render(checks)
         print(text, terminator: "")
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct CleanupHost: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cleanup-host",
+        abstract: "Remove the 169.254.170.2 iptables rules the agent installs and restore route_localnet (the package's purge runs it)."
+    )
+
+    @OptionGroup var config: ConfigOptions
+
+    func run() async throws {
+        let removed = await HostNetworkSetup.cleanUp(config: config.resolve())
+        for rule in removed { print("removed: \(rule)") }
+        print(removed.isEmpty ? "no agent rules were installed" : "\(removed.count) rules removed")
     }
 }
 

@@ -110,4 +110,76 @@ struct EndpointsOnDockerTests {
             }
         }
     }
+
+    static func host(_ argv: [String]) async throws -> String {
+        try await Subprocess.runDetached { try Subprocess.run(argv, environment: [:]) }.stdout
+    }
+
+    @Test("From inside a bridge container, 169.254.170.2 reaches the agent through the rules it installed: v4 /task and /stats; cleanup-host removes the rules")
+    func throughTheLinkLocalAddress() async throws {
+        try await DockerFixture.with { docker in
+            // The address is made local first (on lo: these kernels have no dummy interfaces), so
+            // nothing can leave the machine if a rule is missing.
+            _ = try? await Self.host(["ip", "addr", "del", "169.254.170.2/32", "dev", "lo"])
+            _ = try await Self.host(["ip", "addr", "add", "169.254.170.2/32", "dev", "lo"])
+            #expect(try await Self.host(["ip", "addr", "show", "dev", "lo"]).contains("169.254.170.2/32"))
+            let server = try LocalServerProcess()
+            try await server.start()
+            let cli = AWSCLI(endpoint: server.url)
+            let script = #"i=0; while [ $i -lt 30 ]; do wget -q -O /tmp/task "$ECS_CONTAINER_METADATA_URI_V4/task" && break; i=$((i+1)); sleep 1; done; exec sleep 3600"#
+            try await TasksOnDockerTests.register(cli, family: "linklocal", containers: """
+                [{"name":"probe","image":"\(TestEnvironment.testImage)","memory":32,"dockerLabels":\(TasksOnDockerTests.labels()),
+                  "command":["sh","-c",\(Self.quoted(script))]}]
+                """)
+            var extra = TasksOnDockerTests.engineSettings
+            extra["ECS_HOST_NETWORK_RULES"] = "true"
+            let agent = try AgentProcess(backend: server.url, cluster: "", extra: extra)
+            var arn: String?
+            try await withCleanup {
+                try agent.start()
+                try await agent.waitForLog("169.254.170.2 rules in place")
+                let nat = try await Self.host(["iptables", "-w", "-t", "nat", "-S", "PREROUTING"])
+                let port = try #require(agent.listeningPort("task-metadata"))
+                #expect(nat.contains("-d 169.254.170.2/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 127.0.0.1:\(port)"))
+                let taskArn = try #require(try await cli.ecs(["run-task", "--task-definition", "linklocal"]).string("tasks.0.taskArn"))
+                arn = taskArn
+                let container = try await {
+                    var found: String?
+                    try await eventually(timeout: .seconds(60), "the probe container") {
+                        found = try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(taskArn)")).first?.id
+                        return found != nil
+                    }
+                    return found!
+                }()
+                var task = ""
+                try await eventually(timeout: .seconds(45), every: .seconds(1), "the container read its task through 169.254.170.2") {
+                    task = (try? await docker.docker.execRun(container, ["cat", "/tmp/task"]).stdoutText) ?? ""
+                    return !task.isEmpty
+                }
+                #expect(task.contains(#""TaskARN":"\#(taskArn)""#), "\(task.prefix(300))")
+                #expect(task.contains(#""NetworkMode":"bridge""#))
+                var stats = ""
+                try await eventually(timeout: .seconds(30), every: .seconds(1), "stats through 169.254.170.2") {
+                    stats = (try? await docker.docker.execRun(container, ["sh", "-c", #"wget -q -O - "$ECS_CONTAINER_METADATA_URI_V4/stats""#]).stdoutText) ?? ""
+                    return stats.hasPrefix(#"{"read":""#)
+                }
+            } cleanup: {
+                await agent.kill9(); await server.stop()
+                await TasksOnDockerTests.removeLeftovers(docker, taskArn: arn)
+                let agentBinary = TestEnvironment.productsDirectory + "/ecs-agent"
+                let removed = (try? await Self.host([agentBinary, "cleanup-host"])) ?? "cleanup-host did not run"
+                print("cleanup-host: \(removed)")
+                _ = try? await Self.host(["ip", "addr", "del", "169.254.170.2/32", "dev", "lo"])
+            }
+            let after = try await Self.host(["iptables", "-w", "-t", "nat", "-S"])
+            #expect(!after.contains("169.254.170.2"), "cleanup-host removed the rules: \(after)")
+            #expect(!(try await Self.host(["iptables", "-w", "-S", "INPUT"])).contains("RELATED,ESTABLISHED,DNAT"))
+        }
+    }
+
+    static func quoted(_ s: String) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: [s])
+        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+    }
 }
+

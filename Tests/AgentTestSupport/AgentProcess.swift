@@ -32,6 +32,8 @@ public final class AgentProcess: @unchecked Sendable {
             "ECS_INTROSPECTION_LISTEN_ADDRESS": "127.0.0.1:0",
             "ECS_TASK_METADATA_LISTEN_ADDRESS": "127.0.0.1:0",
             "ECS_AUDIT_LOGFILE": self.dataDirectory + "/audit.log",
+            // The host's iptables rules are global: only the test about them turns them on.
+            "ECS_HOST_NETWORK_RULES": "false",
         ]
         if let imdsEndpoint {
             env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imdsEndpoint
