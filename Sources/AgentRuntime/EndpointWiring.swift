@@ -18,21 +18,24 @@ import Glibc
 #endif
 
 /// Docker's view of a container for the endpoints, read once per container state (inspect),
-/// not once per request: a metadata client polling /task at 10 Hz costs dockerd nothing.
-actor DockerContainerFacts: ContainerFactsSource {
+/// not once per request: a metadata client polling /task at 10 Hz costs dockerd nothing. A
+/// mutex, not an actor: a cache hit must not queue behind another request's inspect.
+final class DockerContainerFacts: ContainerFactsSource {
     let docker: DockerClient
-    private var cache: [String: (state: String, facts: ContainerFacts)] = [:]
+    private let cache = Mutex<[String: (state: String, facts: ContainerFacts)]>([:])
 
     init(docker: DockerClient) {
         self.docker = docker
     }
 
     func facts(dockerID: String, state: String) async -> ContainerFacts? {
-        if let hit = cache[dockerID], hit.state == state { return hit.facts }
+        if let hit = cache.withLock({ $0[dockerID] }), hit.state == state { return hit.facts }
         guard let inspect = try? await docker.inspectContainer(dockerID) else { return nil }
         let facts = Self.facts(inspect)
-        cache[dockerID] = (state, facts)
-        if cache.count > 4096 { cache = cache.filter { $0.key == dockerID } }
+        cache.withLock { cache in
+            cache[dockerID] = (state, facts)
+            if cache.count > 4096 { cache = cache.filter { $0.key == dockerID } }
+        }
         return facts
     }
 

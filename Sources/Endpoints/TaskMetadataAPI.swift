@@ -1,5 +1,25 @@
 import ECSModel
+import Synchronization
 import TaskEngine
+
+/// Rendered metadata bodies by path, with the board generation they were rendered from: a
+/// client polling /task gets the bytes made for the task's last change (wrk against v4 /task:
+/// 10k req/s rendering each time; the tree, sorting and escaping are the work).
+final class RenderCache: Sendable {
+    private let entries = Mutex<[String: (generation: Int, body: [UInt8])]>([:])
+
+    func get(_ key: String, generation: Int) -> [UInt8]? {
+        entries.withLock { e in e[key].flatMap { $0.generation == generation ? $0.body : nil } }
+    }
+
+    func put(_ key: String, generation: Int, body: [UInt8]) {
+        entries.withLock { e in
+            // Bounded: an entry per container and path; stale ones are replaced on next use.
+            if e.count > 8192 { e.removeAll() }
+            e[key] = (generation, body)
+        }
+    }
+}
 
 /// The server on 127.0.0.1:51679 that containers reach as 169.254.170.2 (endpoints.md §3-§5):
 /// path cleaning, the rate limiter, then the route table of §3.2 in its order.
@@ -10,6 +30,7 @@ public struct TaskMetadataAPI: Sendable {
     /// Receives one line per credentials request and per throttled request (§4.6).
     let audit: @Sendable (String) -> Void
     let now: @Sendable () -> Double
+    let rendered = RenderCache()
 
     public init(sources: EndpointSources, limiter: RateLimiter?, audit: @escaping @Sendable (String) -> Void, now: @escaping @Sendable () -> Double) {
         self.sources = sources
@@ -110,12 +131,16 @@ public struct TaskMetadataAPI: Sendable {
             let message = "\(handlerName(version)) container metadata handler: unable to get container ID from request: unable to get docker ID from v3 endpoint ID: \(id)"
             return .jsonMessage(version == .v3 ? 500 : 404, message)
         }
+        let key = "\(version)|c|\(id)"
+        if let body = rendered.get(key, generation: located.generation) { return Self.json(body) }
         let facts = await sources.facts.facts(dockerID: dockerID, state: located.record.containers[located.container].factsState)
         guard let facts else {
             return .jsonMessage(500, version == .v3 ? "Unable to find container '\(dockerID)'" : "unable to find container '\(dockerID)'")
         }
         let networks = TaskViews.networks(facts, version)
-        return .json(200, TaskViews.container(located.record, located.container, version, facts: facts, networks: networks))
+        let response = EndpointResponse.json(200, TaskViews.container(located.record, located.container, version, facts: facts, networks: networks))
+        rendered.put(key, generation: located.generation, body: response.body)
+        return response
     }
 
     private func taskMetadata(_ id: String, _ version: TaskViews.Version) async -> EndpointResponse {
@@ -123,17 +148,27 @@ public struct TaskMetadataAPI: Sendable {
             let message = "\(handlerName(version)) task metadata handler: unable to get task arn from request: unable to get task Arn from v3 endpoint ID: \(id)"
             return .jsonMessage(version == .v3 ? 500 : 404, message)
         }
+        let key = "\(version)|t|\(id)"
+        if let body = rendered.get(key, generation: located.generation) { return Self.json(body) }
         let record = located.record
         var containers: [GoJSON] = []
+        var complete = true
         for i in record.containers.indices {
             let dockerID = record.containers[i].dockerID
             let facts: ContainerFacts? = if let dockerID { await sources.facts.facts(dockerID: dockerID, state: record.containers[i].factsState) } else { nil }
-            if dockerID != nil && facts == nil && version == .v3 {
-                return .jsonMessage(500, "Unable to find container '\(dockerID!)'")
+            if dockerID != nil && facts == nil {
+                if version == .v3 { return .jsonMessage(500, "Unable to find container '\(dockerID!)'") }
+                complete = false
             }
             containers.append(TaskViews.container(record, i, version, facts: facts, networks: facts.map { TaskViews.networks($0, version) }))
         }
-        return .json(200, TaskViews.task(record, version, agent: sources.agent(), containers: containers))
+        let response = EndpointResponse.json(200, TaskViews.task(record, version, agent: sources.agent(), containers: containers))
+        if complete { rendered.put(key, generation: located.generation, body: response.body) }
+        return response
+    }
+
+    static func json(_ body: [UInt8]) -> EndpointResponse {
+        EndpointResponse(status: 200, headers: [.init("Content-Type", "application/json")], body: body)
     }
 
     // MARK: stats

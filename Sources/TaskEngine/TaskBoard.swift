@@ -9,10 +9,14 @@ public final class TaskBoard: Sendable {
         public var record: TaskRecord
         /// Index into `record.containers` (and `record.task.containers`).
         public var container: Int
+        /// Changes with every publish of the task: what a reader caches a rendering under.
+        public var generation: Int = 0
     }
 
     private struct Board {
         var tasks: [String: TaskRecord] = [:]
+        var generations: [String: Int] = [:]
+        var nextGeneration = 1
         /// Task ARNs in the order first published (introspection lists them in that order).
         var order: [String] = []
         var endpoints: [String: (arn: String, container: Int)] = [:]
@@ -31,6 +35,8 @@ public final class TaskBoard: Sendable {
     public func publish(_ record: TaskRecord) {
         board.withLock { b in
             let arn = record.arn
+            b.generations[arn] = b.nextGeneration
+            b.nextGeneration += 1
             if let old = b.tasks.updateValue(record, forKey: arn) {
                 for c in old.containers {
                     if let e = c.endpointID { b.endpoints[e] = nil }
@@ -51,6 +57,7 @@ public final class TaskBoard: Sendable {
     public func remove(arn: String) {
         board.withLock { b in
             guard let old = b.tasks.removeValue(forKey: arn) else { return }
+            b.generations[arn] = nil
             b.order.removeAll { $0 == arn }
             for c in old.containers {
                 if let e = c.endpointID, b.endpoints[e]?.arn == arn { b.endpoints[e] = nil }
@@ -65,7 +72,9 @@ public final class TaskBoard: Sendable {
     public func tasks() -> [TaskRecord] { board.withLock { b in b.order.compactMap { b.tasks[$0] } } }
 
     public func container(endpointID: String) -> Located? {
-        board.withLock { b in b.endpoints[endpointID].flatMap { e in b.tasks[e.arn].map { Located(record: $0, container: e.container) } } }
+        board.withLock { b in
+            b.endpoints[endpointID].flatMap { e in b.tasks[e.arn].map { Located(record: $0, container: e.container, generation: b.generations[e.arn] ?? 0) } }
+        }
     }
 
     public func container(dockerID: String) -> Located? {

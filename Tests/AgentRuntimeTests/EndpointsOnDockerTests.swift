@@ -104,6 +104,28 @@ struct EndpointsOnDockerTests {
                 #expect(audit.contains(" 200 127.0.0.1:") && audit.contains("\"/v2/credentials\"") && audit.contains("GetCredentials 2 "))
                 let id = String(relative.split(separator: "/").last ?? "")
                 #expect(!audit.contains(id) && !agent.log.contains(Self.json(creds.body)["SecretAccessKey"] as? String ?? "never"))
+
+                // An AWS SDK's container credential provider takes them from here and signs with them.
+                let moto = try MotoServer()
+                try await moto.start()
+                defer { moto.stop() }
+                let script = """
+                import botocore.session
+                s = botocore.session.get_session()
+                c = s.get_credentials()
+                print(c.method, c.access_key)
+                sts = s.create_client("sts", region_name="us-west-2", endpoint_url="\(moto.url)")
+                print(sts.get_caller_identity()["Account"])
+                """
+                let sdk = try await Subprocess.runDetached {
+                    try Subprocess.run(["python3", "-c", script], environment: [
+                        "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                        "AWS_CONTAINER_CREDENTIALS_FULL_URI": metadata + relative, "HOME": agent.dataDirectory,
+                    ])
+                }.stdout
+                let accessKey = Self.json(creds.body)["AccessKeyId"] as? String ?? "?"
+                #expect(sdk.contains("container-role \(accessKey)"), "\(sdk)")
+                #expect(sdk.contains("123456789012"), "signed call to moto answered: \(sdk)")
             } cleanup: {
                 await agent.kill9(); await server.stop()
                 for arn in arns { await TasksOnDockerTests.removeLeftovers(docker, taskArn: arn) }

@@ -33,6 +33,23 @@ import Testing
         #expect(v3Task == #"{"Cluster":"default","TaskARN":"\#(Fixture.taskArn)","Family":"nginx","Revision":"5","DesiredStatus":"RUNNING","KnownStatus":"RUNNING","Containers":[\#(Self.v3Container)],"PullStartedAt":"2024-05-01T10:00:00.25Z","PullStoppedAt":"2024-05-01T10:00:01.2Z","AvailabilityZone":"us-west-2a"}"#)
     }
 
+    @Test func aRenderedBodyIsServedAgainOnlyUntilTheTaskChanges() async throws {
+        let s = try Fixture.sources()
+        let api = tmds(s)
+        let first = await get(api, "/v4/\(Fixture.endpointID)/task").bodyText
+        #expect(await get(api, "/v4/\(Fixture.endpointID)/task").bodyText == first)
+        #expect(s.facts.asked.withLock { $0.count } == 1, "the second answer came from the rendering cache")
+        var stopped = try Fixture.record()
+        stopped.known = .stopped
+        stopped.containers[0].known = .stopped
+        stopped.containers[0].exitCode = 137
+        s.board.publish(stopped)
+        let after = await get(api, "/v4/\(Fixture.endpointID)/task").bodyText
+        #expect(after.contains(#""KnownStatus":"STOPPED""#) && after.contains(#""ExitCode":137"#))
+        let container = await get(api, "/v4/\(Fixture.endpointID)").bodyText
+        #expect(container.contains(#""ExitCode":137"#))
+    }
+
     @Test func metadataErrorsAreJSONStringsWithTheReferenceStatuses() async throws {
         let s = try Fixture.sources()
         let api = tmds(s)
