@@ -4,11 +4,14 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     public var type: String
     public var message: String
     public var status: Int
+    /// `x-amzn-RequestId` of the answer, when read from one.
+    public var requestId: String?
 
-    public init(_ type: String, _ message: String, status: Int = 400) {
+    public init(_ type: String, _ message: String, status: Int = 400, requestId: String? = nil) {
         self.type = type
         self.message = message
         self.status = status
+        self.requestId = requestId
     }
 
     public var description: String { "\(type): \(message)" }

@@ -124,17 +124,21 @@ public struct AWSJSONClient: Sendable {
         let status: Int
         let text: String
         let errorHeader: String?
+        let requestId: String?
         do {
             let response = try await http.execute(request, timeout: .init(options.timeout))
             status = Int(response.status.code)
             errorHeader = response.headers.first(name: "x-amzn-ErrorType")
+            requestId = response.headers.first(name: "x-amzn-RequestId")
             text = String(buffer: try await response.body.collect(upTo: 16 << 20))
         } catch {
             throw .transport(operation: operation, reason: "\(error)")
         }
         let parsed = JSONValue.parse(text)
         guard (200..<300).contains(status) else {
-            throw .service(Self.decodeError(status: status, body: parsed, header: errorHeader, raw: text))
+            var error = Self.decodeError(status: status, body: parsed, header: errorHeader, raw: text)
+            error.requestId = requestId
+            throw .service(error)
         }
         guard let parsed else { throw .malformed(operation: operation, reason: "not JSON: \(text.prefix(200))") }
         return parsed

@@ -111,10 +111,14 @@ public struct AgentRunner: Sendable {
         let sources = EndpointSources(board: board, agent: { agentFacts.withLock { $0 } }, facts: DockerContainerFacts(docker: docker),
                                       credentials: StoreCredentials(store: taskCredentials), stats: metricsEnabled ? collector : nil,
                                       restored: { board.isRestored })
+        let fips: Bool
+        if case .contents(let text) = SystemFiles.read("/proc/sys/crypto/fips_enabled") { fips = text.hasPrefix("1") } else { fips = false }
+        let apiEndpoint = ECSEndpoint.resolve(backendHost: config.string("ECS_BACKEND_HOST"), region: region, fips: fips)
         let endpoints: [EndpointServer]
         do {
             let (config, logger) = (self.config, self.logger)
-            endpoints = try EndpointWiring.servers(config: config, sources: sources, logger: logger) { listener, port in
+            let protection = ECSTaskProtection(endpoint: apiEndpoint, region: region, userAgent: identity.userAgent)
+            endpoints = try EndpointWiring.servers(config: config, sources: sources, protection: protection, logger: logger) { listener, port in
                 guard listener == "task-metadata", config.bool("ECS_HOST_NETWORK_RULES") else { return }
                 await HostNetworkSetup.install(config: config, metadataPort: port, docker: docker, logger: logger)
             }
@@ -139,9 +143,6 @@ public struct AgentRunner: Sendable {
             return exit
         }
 
-        let fips: Bool
-        if case .contents(let text) = SystemFiles.read("/proc/sys/crypto/fips_enabled") { fips = text.hasPrefix("1") } else { fips = false }
-        let apiEndpoint = ECSEndpoint.resolve(backendHost: config.string("ECS_BACKEND_HOST"), region: region, fips: fips)
         let api = ECSHTTPAPI(client: AWSJSONClient(options: .init(endpoint: apiEndpoint, region: region, userAgent: identity.userAgent), credentials: credentials))
         logger.info("control plane", metadata: ["endpoint": "\(apiEndpoint)", "region": "\(region)", "cluster": "\(config.cluster)"])
 

@@ -1,4 +1,5 @@
 public import AgentConfig
+import AWSSupport
 import ControlPlaneClient
 import DockerEngine
 import ECSModel
@@ -144,7 +145,7 @@ enum EndpointWiring {
         return Listen(host: host.isEmpty ? "0.0.0.0" : host, port: port)
     }
 
-    static func servers(config: ResolvedConfig, sources: EndpointSources, logger: Logger,
+    static func servers(config: ResolvedConfig, sources: EndpointSources, protection: (any TaskProtectionClient)? = nil, logger: Logger,
                         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) throws(ConfigurationFailure) -> [EndpointServer] {
         let introspectionText = config.string("ECS_INTROSPECTION_LISTEN_ADDRESS") ?? "0.0.0.0:51678"
         let metadataText = config.string("ECS_TASK_METADATA_LISTEN_ADDRESS") ?? "127.0.0.1:51679"
@@ -163,7 +164,7 @@ enum EndpointWiring {
         let audit = AuditLog(path: config.bool("ECS_AUDIT_LOGFILE_DISABLED") ? nil : (config.string("ECS_AUDIT_LOGFILE") ?? "/var/log/ecs/audit.log"),
                              logger: logger)
         let introspectionAPI = IntrospectionAPI(sources: sources, license: { Self.licenseText(directory: Self.licenseDirectory) })
-        let metadataAPI = TaskMetadataAPI(sources: sources, limiter: limiter, audit: { audit.write($0) },
+        let metadataAPI = TaskMetadataAPI(sources: sources, limiter: limiter, protection: protection, audit: { audit.write($0) },
                                           now: { Date().timeIntervalSince1970 })
         return [
             EndpointServer(name: "introspection", host: introspection.host, port: introspection.port, logger: logger,
@@ -222,5 +223,44 @@ public enum HostNetworkSetup {
     /// `ecs-agent cleanup-host`: removes the rules of any metadata port and restores route_localnet.
     public static func cleanUp(config: ResolvedConfig) async -> [String] {
         await rules(config: config, metadataPort: 51679, bridge: nil).remove(runner: SpawnRunner())
+    }
+}
+
+/// The agent API's calls to ECS (UpdateTaskProtection, GetTaskProtection), signed with the
+/// task role's credentials, one attempt within 4 s as the reference makes them.
+struct ECSTaskProtection: TaskProtectionClient {
+    let endpoint: String
+    let region: String
+    let userAgent: String
+    static let timeout = Duration.seconds(4)
+
+    func call(_ operation: TaskProtectionOperation, cluster: String, taskArn: String, credentials: RoleCredentials) async -> TaskProtectionOutcome {
+        let chain = CredentialChain([EnvironmentCredentialProvider(values: [
+            "AWS_ACCESS_KEY_ID": credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey, "AWS_SESSION_TOKEN": credentials.sessionToken,
+        ])])
+        let client = AWSJSONClient(options: .init(endpoint: endpoint, region: region, userAgent: userAgent, timeout: Self.timeout, attempts: 1),
+                                   credentials: chain)
+        var input: [String: JSONValue] = ["cluster": .string(cluster), "tasks": .array([.string(taskArn)])]
+        let name: String
+        switch operation {
+        case .get:
+            name = "GetTaskProtection"
+        case .update(let enabled, let minutes):
+            name = "UpdateTaskProtection"
+            input["protectionEnabled"] = .bool(enabled)
+            if let minutes { input["expiresInMinutes"] = .int(Int64(minutes)) }
+        }
+        do {
+            let out = try await client.once(name, .object(input))
+            return .answered(protectedTasks: out["protectedTasks"]?.arrayValue ?? [], failures: out["failures"]?.arrayValue ?? [])
+        } catch {
+            switch error {
+            case .service(let e): return .awsError(status: e.status, code: e.type, message: e.message, requestID: e.requestId)
+            case .transport(_, let reason) where reason.lowercased().contains("deadline") || reason.lowercased().contains("timeout"):
+                return .timedOut
+            case .transport(_, let reason): return .awsError(status: nil, code: "RequestError", message: reason, requestID: nil)
+            case .malformed(_, let reason), .credentials(let reason): return .failed(reason)
+            }
+        }
     }
 }

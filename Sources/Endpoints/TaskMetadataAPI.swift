@@ -27,15 +27,18 @@ public struct TaskMetadataAPI: Sendable {
     let sources: EndpointSources
     let limiter: RateLimiter?
     let credentials: CredentialsEndpoint
+    let agentAPI: AgentAPI
     /// Receives one line per credentials request and per throttled request (§4.6).
     let audit: @Sendable (String) -> Void
     let now: @Sendable () -> Double
     let rendered = RenderCache()
 
-    public init(sources: EndpointSources, limiter: RateLimiter?, audit: @escaping @Sendable (String) -> Void, now: @escaping @Sendable () -> Double) {
+    public init(sources: EndpointSources, limiter: RateLimiter?, protection: (any TaskProtectionClient)? = nil,
+                audit: @escaping @Sendable (String) -> Void, now: @escaping @Sendable () -> Double) {
         self.sources = sources
         self.limiter = limiter
         self.credentials = CredentialsEndpoint(sources: sources)
+        self.agentAPI = AgentAPI(sources: sources, protection: protection)
         self.audit = audit
         self.now = now
     }
@@ -91,6 +94,8 @@ public struct TaskMetadataAPI: Sendable {
                 if rest.first == "associations" && rest.count >= 2 { return associations(id, version, rest) }
                 return .notFound
             }
+        case "api":
+            return await agentAPI.respond(request, parts: parts)
         default:
             return .notFound
         }

@@ -61,7 +61,12 @@ struct Serve: AsyncParsableCommand {
         let credentials = AWSCredentials(
             accessKeyId: accessKeyId ?? env["ECS_LOCAL_ACCESS_KEY_ID"] ?? Self.defaultAccessKeyId,
             secretAccessKey: secretAccessKey ?? env["ECS_LOCAL_SECRET_ACCESS_KEY"] ?? Self.defaultSecretAccessKey)
-        let verifier = noVerifySignatures ? nil : SigV4Verifier(service: "ecs") { $0 == credentials.accessKeyId ? credentials : nil }
+        // The development role credentials ecs-local hands to tasks sign the calls a task makes
+        // itself (the agent API's task protection), as a task role's would against ECS.
+        let role = ControlPlane.Options().roleCredentials
+        let verifier = noVerifySignatures ? nil : SigV4Verifier(service: "ecs") {
+            $0 == credentials.accessKeyId ? credentials : ($0 == role.accessKeyId ? role : nil)
+        }
 
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         var options = ControlPlane.Options()

@@ -18,7 +18,7 @@ struct EndpointsOnDockerTests {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
     }
 
-    @Test("Introspection lists the task; v3/v4 metadata, stats and the credentials endpoint answer for its container by the endpoint ID in its environment")
+    @Test("Introspection lists the task; v3/v4 metadata, stats and credentials answer for its container by the endpoint ID in its environment; task protection goes to ECS with the task role; botocore loads the task role from the endpoint and signs a moto call with it")
     func metadataOfARunningTask() async throws {
         try await DockerFixture.with { docker in
             let server = try LocalServerProcess()
@@ -104,6 +104,17 @@ struct EndpointsOnDockerTests {
                 #expect(audit.contains(" 200 127.0.0.1:") && audit.contains("\"/v2/credentials\"") && audit.contains("GetCredentials 2 "))
                 let id = String(relative.split(separator: "/").last ?? "")
                 #expect(!audit.contains(id) && !agent.log.contains(Self.json(creds.body)["SecretAccessKey"] as? String ?? "never"))
+
+                // Task protection through the agent API: ECS (ecs-local) called with the task role.
+                let agentURI = try #require(roleEnv.first { $0.hasPrefix("ECS_AGENT_URI=") }).split(separator: "=", maxSplits: 1)[1]
+                let stateURL = metadata + agentURI.dropFirst("http://169.254.170.2".count) + "/task-protection/v1/state"
+                let put = try await Subprocess.runDetached {
+                    try Subprocess.run(["curl", "-s", "-X", "PUT", "-d", #"{"ProtectionEnabled":true,"ExpiresInMinutes":10}"#, String(stateURL)], environment: [:])
+                }.stdout
+                #expect(put.hasPrefix(#"{"protection":{"ExpirationDate":"20"#) && put.contains(#""ProtectionEnabled":true,"TaskArn":"\#(roleTask)""#), "\(put)")
+                let got = try await Self.get(String(stateURL))
+                #expect(got.status == 200 && got.body.contains(#""ProtectionEnabled":true"#), "\(got.body)")
+                #expect((try await Self.get(metadata + "/api/\(endpointID)/task-protection/v1/state")).status == 403, "no task role")
 
                 // An AWS SDK's container credential provider takes them from here and signs with them.
                 let moto = try MotoServer()
