@@ -105,7 +105,9 @@ public struct AgentRunner: Sendable {
         let board = TaskBoard()
         let taskCredentials = TaskCredentialsStore()
         let metricsEnabled = !config.bool("ECS_DISABLE_METRICS")
-        let collector = ContainerStatsCollector(docker: statsDocker, board: board, logger: logger)
+        // Always polling (the reference's ECS_POLL_METRICS mode, its 10 s default): a stream per
+        // container is what pinned dockerd and containerd (issue 6, bench/stats-cpu).
+        let collector = ContainerStatsCollector(docker: statsDocker, board: board, interval: config.duration("ECS_POLLING_METRICS_WAIT_DURATION"), logger: logger)
         let agentFacts = Mutex(AgentFacts(cluster: config.cluster, containerInstanceArn: try? await store.value("containerInstanceArn"),
                                           version: "Amazon ECS Agent - v\(AgentVersion.compatibleWith) (\(AgentVersion.hash))"))
         let sources = EndpointSources(board: board, agent: { agentFacts.withLock { $0 } }, facts: DockerContainerFacts(docker: docker),

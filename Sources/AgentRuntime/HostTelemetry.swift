@@ -12,7 +12,7 @@ import Foundation
 #endif
 
 /// Samples CPU and memory of every running task container (one-shot Docker stats every
-/// `interval`) and hands TCS the samples gathered since its last collection, as CWStatsSets:
+/// `interval`, ECS_POLLING_METRICS_WAIT_DURATION, 10 s by default) and hands TCS the samples gathered since its last collection, as CWStatsSets:
 /// CPU in percent of one core, memory in MiB (protocol.md §5.3). The last sample of each
 /// container is what the metadata endpoints' /stats serve, its `precpu_stats` and `preread`
 /// taken from the sample before, so clients compute CPU use as from a streamed sample. One
@@ -45,7 +45,7 @@ actor ContainerStatsCollector: Service, StatsSource {
         var rate: (rx: Double, tx: Double)?
     }
 
-    init(docker: DockerClient, board: TaskBoard, interval: Duration = .seconds(5), logger: Logger) {
+    init(docker: DockerClient, board: TaskBoard, interval: Duration = .seconds(10), logger: Logger) {
         self.docker = docker
         self.board = board
         self.interval = interval

@@ -78,7 +78,7 @@ struct EndpointsOnDockerTests {
                 #expect(task.body.hasPrefix(#"{"Cluster":"#) && task.body.contains(#""FaultInjectionEnabled":false"#))
                 #expect((try await Self.get(metadata + "/v3/\(endpointID)")).status == 200)
 
-                // One-shot stats every 5 s: a sample arrives within a few intervals.
+                // One-shot stats every 10 s: a sample arrives within a few intervals.
                 var stats: (status: Int, body: String) = (0, "")
                 try await eventually(timeout: .seconds(30), every: .seconds(1), "a stats sample") {
                     stats = try await Self.get(metadata + "/v4/\(endpointID)/stats")
