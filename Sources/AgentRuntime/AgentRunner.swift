@@ -179,7 +179,10 @@ public struct AgentRunner: Sendable {
                                   secrets: AWSSecretsSource(region: region, environment: environment, userAgent: identity.userAgent),
                                   registryCredentials: AWSRegistryCredentials(region: region, environment: environment, userAgent: identity.userAgent,
                                                                               instanceCredentials: credentials),
-                                  cgroups: cgroups, board: board)
+                                  cgroups: cgroups, board: board,
+                                  metadataFiles: config.bool("ECS_ENABLE_CONTAINER_METADATA")
+                                      ? MetadataFileWriter(root: config.dataDirectory + "/metadata", docker: docker, agent: { agentFacts.withLock { $0 } }, logger: logger)
+                                      : nil)
         let receiver = EngineReceiver(manager: manager, credentials: taskCredentials)
         let handler = ACSMessageHandler(registration: registration, store: store, receiver: receiver, credentials: taskCredentials,
                                         reporter: reporter, logger: logger)

@@ -80,7 +80,7 @@ extension AgentRunner {
 
     func taskManager(docker: DockerContainerRuntime, store: AgentStateStore, reporter: StateChangeReporter, settings: EngineSettings,
                      host: HostResources, secrets: (any SecretsSource)?, registryCredentials: (any RegistryCredentialsSource)?,
-                     cgroups: (any TaskCgroups)?, board: TaskBoard) -> TaskManager {
+                     cgroups: (any TaskCgroups)?, board: TaskBoard, metadataFiles: (any ContainerMetadataFiles)? = nil) -> TaskManager {
         let range = config.dynamicHostPortRange
         let reservedTCP = Set(config.ports("ECS_RESERVED_PORTS")), reservedUDP = Set(config.ports("ECS_RESERVED_PORTS_UDP"))
         let allocator = HostPortAllocator(range: range.start...range.end, reservedTCP: reservedTCP, reservedUDP: reservedUDP)
@@ -103,7 +103,9 @@ extension AgentRunner {
             puller: ImagePuller(runtime: docker, behavior: behavior, logger: logger), secrets: secrets,
             registryCredentials: registryCredentials, cgroups: cgroups, images: cleaner, board: board, logger: logger,
             now: { Date().timeIntervalSince1970 })
-        return TaskManager(services: services)
+        var withFiles = services
+        withFiles.metadataFiles = metadataFiles
+        return TaskManager(services: withFiles)
     }
 }
 

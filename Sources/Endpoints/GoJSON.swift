@@ -85,6 +85,44 @@ public indirect enum GoJSON: Sendable, Hashable {
         }
     }
 
+    /// `json.MarshalIndent(v, "", "\t")`: one member per line, `"key": value`, no final newline.
+    public var indentedText: String {
+        var out: [UInt8] = []
+        writeIndented(to: &out, level: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func writeIndented(to out: inout [UInt8], level: Int) {
+        func newline(_ depth: Int) {
+            out.append(UInt8(ascii: "\n"))
+            out.append(contentsOf: [UInt8](repeating: UInt8(ascii: "\t"), count: depth))
+        }
+        switch self {
+        case .array(let values) where !values.isEmpty:
+            out.append(UInt8(ascii: "["))
+            for (i, v) in values.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                v.writeIndented(to: &out, level: level + 1)
+            }
+            newline(level)
+            out.append(UInt8(ascii: "]"))
+        case .object(let fields) where !fields.isEmpty:
+            out.append(UInt8(ascii: "{"))
+            for (i, (k, v)) in fields.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                Self.writeString(k, to: &out)
+                out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+                v.writeIndented(to: &out, level: level + 1)
+            }
+            newline(level)
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(to: &out)
+        }
+    }
+
     // MARK: Go's string escaping (encoding/json encodeState.string with HTML escaping on)
 
     static func writeString(_ s: String, to out: inout [UInt8]) {

@@ -64,6 +64,28 @@ public enum PosixFile {
         guard written == bytes.count else { throw PosixFileError("cannot append to \(path): \(String(cString: strerror(errno)))") }
     }
 
+    /// `rm -rf`: a missing path is not an error; symbolic links are removed, never followed.
+    public static func removeTree(_ path: String) throws(PosixFileError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return }
+            throw PosixFileError("cannot remove \(path): \(String(cString: strerror(errno)))")
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            guard let dir = opendir(path) else { throw PosixFileError("cannot read \(path): \(String(cString: strerror(errno)))") }
+            var names: [String] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(dir)
+            for name in names { try removeTree(path + "/" + name) }
+            guard rmdir(path) == 0 || errno == ENOENT else { throw PosixFileError("cannot remove \(path): \(String(cString: strerror(errno)))") }
+        } else {
+            guard unlink(path) == 0 || errno == ENOENT else { throw PosixFileError("cannot remove \(path): \(String(cString: strerror(errno)))") }
+        }
+    }
+
     /// `mkdir -p` with mode 0700 for the directories it creates.
     public static func makeDirectory(_ path: String) throws(PosixFileError) {
         var built = path.hasPrefix("/") ? "" : "."

@@ -162,6 +162,10 @@ extension ManagedTask {
             context.fileEnvironment = fetched.files
             context.injectedEnvironment.merge(fetched.secrets) { _, secret in secret }
         }
+        if let files = input.services.metadataFiles, let file = files.prepare(task: input.task, container: input.container) {
+            context.binds.append(file.bind)
+            context.injectedEnvironment.merge(file.environment) { _, file in file }
+        }
         let body = try CreateRequest.body(task: input.task, container: input.container, context: context)
         await input.services.images?.used(input.container.image ?? "", now: input.services.now())
         let calledAt = ContinuousClock.now

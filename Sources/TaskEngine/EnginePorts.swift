@@ -140,3 +140,14 @@ public struct RegistryAuthError: Error, Sendable, CustomStringConvertible {
     public var description: String { reason }
     public init(_ reason: String) { self.reason = reason }
 }
+
+/// `ecs-container-metadata.json` per container (ECS_ENABLE_CONTAINER_METADATA).
+public protocol ContainerMetadataFiles: Sendable {
+    /// Before the create: writes the initial file; the bind and the variable the container gets,
+    /// nil when the file could not be written (the container is created without them).
+    func prepare(task: ACSTask, container: ACSContainer) -> (bind: String, environment: [String: String])?
+    /// After a start: the file again with Docker's view and `"MetadataFileStatus": "READY"`.
+    func started(task: ACSTask, container: ACSContainer, dockerID: String) async
+    /// At cleanup: the task's metadata directory goes.
+    func remove(task: ACSTask)
+}

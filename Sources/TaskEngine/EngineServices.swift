@@ -52,6 +52,8 @@ public struct EngineServices: Sendable {
     public var images: ImageCleaner?
     /// Every task's last saved record, for the endpoints.
     public var board: TaskBoard
+    /// Container metadata files; nil unless ECS_ENABLE_CONTAINER_METADATA.
+    public var metadataFiles: (any ContainerMetadataFiles)?
     public var logger: Logger
     public var now: @Sendable () -> Double
 

@@ -150,6 +150,12 @@ actor ManagedTask {
         case .finished(let name, let result):
             let target = inFlight.removeValue(forKey: name)
             apply(result, to: name, target: target, now: now)
+            if case .started = result, let files = services.metadataFiles, let i = record.index(of: name),
+               let acs = record.task.containers?[i], let id = record.containers[i].dockerID {
+                // Off the launch path: the container is RUNNING whether or not its file is READY yet.
+                let task = record.task
+                group.addTask { await files.started(task: task, container: acs, dockerID: id) }
+            }
         case .event(let event):
             apply(event, now: now)
         case .reinspect:
@@ -468,6 +474,7 @@ actor ManagedTask {
                 logger.warning("container not removed at cleanup", metadata: ["container": "\(c.name)", "error": "\(error)"])
             }
         }
+        services.metadataFiles?.remove(task: record.task)
         // Whether or not the record names it: a crash may have come between making it and a save.
         services.cgroups?.remove(taskID: TaskCgroupLimits.taskID(record.arn))
         for image in Set((record.task.containers ?? []).compactMap(\.image)) { await services.images?.released(image, now: services.now()) }

@@ -214,5 +214,49 @@ struct EndpointsOnDockerTests {
         let data = try! JSONSerialization.data(withJSONObject: [s])
         return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
     }
+
+    @Test("ECS_ENABLE_CONTAINER_METADATA: the container reads its metadata file, READY with its ID and network once running; the task's directory goes at cleanup")
+    func containerMetadataFile() async throws {
+        try await DockerFixture.with { docker in
+            let server = try LocalServerProcess()
+            try await server.start()
+            let cli = AWSCLI(endpoint: server.url)
+            try await TasksOnDockerTests.register(cli, family: "metafile", containers: """
+                [{"name":"app","image":"\(TestEnvironment.testImage)","memory":32,"dockerLabels":\(TasksOnDockerTests.labels()),
+                  "command":["sleep","3600"],"portMappings":[{"containerPort":8080}]}]
+                """)
+            var extra = TasksOnDockerTests.engineSettings
+            extra["ECS_ENABLE_CONTAINER_METADATA"] = "true"
+            let agent = try AgentProcess(backend: server.url, cluster: "", extra: extra)
+            var arn: String?
+            try await withCleanup {
+                try agent.start()
+                try await agent.waitForLog("ACS connected")
+                let taskArn = try #require(try await cli.ecs(["run-task", "--task-definition", "metafile"]).string("tasks.0.taskArn"))
+                arn = taskArn
+                try await eventually(timeout: .seconds(60), "RUNNING") {
+                    try await TasksOnDockerTests.describe(cli, taskArn).string("tasks.0.lastStatus") == "RUNNING"
+                }
+                let container = try #require(try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(taskArn)")).first)
+                var text = ""
+                try await eventually(timeout: .seconds(30), "READY") {
+                    text = (try? await docker.docker.execRun(container.id, ["sh", "-c", #"cat "$ECS_CONTAINER_METADATA_FILE""#]).stdoutText) ?? ""
+                    return text.contains(#""MetadataFileStatus": "READY""#)
+                }
+                #expect(text.contains("\t\"ContainerID\": \"\(container.id)\""), "\(text)")
+                #expect(text.contains(#""TaskARN": "\#(taskArn)""#) && text.contains(#""NetworkMode": "bridge""#) && text.contains(#""ContainerPort": 8080"#))
+                let taskID = String(taskArn.split(separator: "/").last ?? "")
+                let hostDir = agent.dataDirectory + "/data/metadata/default/" + taskID
+                #expect(FileManager.default.fileExists(atPath: hostDir + "/app/ecs-container-metadata.json"))
+                try await cli.ecs(["stop-task", "--task", taskArn])
+                try await eventually(timeout: .seconds(60), "the task's metadata directory removed at cleanup") {
+                    !FileManager.default.fileExists(atPath: hostDir)
+                }
+            } cleanup: {
+                await agent.kill9(); await server.stop()
+                await TasksOnDockerTests.removeLeftovers(docker, taskArn: arn)
+            }
+        }
+    }
 }
 
