@@ -345,7 +345,9 @@ struct TasksOnDockerTests {
                     metric = all["PublishMetricsRequest \(taskArn)"]?["message"] as? [String: Any] ?? [:]
                     healthEntry = all["PublishHealthRequest \(taskArn)"]?["message"] as? [String: Any] ?? [:]
                     let status = (healthEntry["containers"] as? [[String: Any]])?.first?["healthStatus"] as? String
-                    return !metric.isEmpty && status == "HEALTHY"
+                    // CPU needs two samples (10 s apart): the first publish may carry memory only.
+                    let cpuSamples = ((metric["containerMetrics"] as? [[String: Any]])?.first?["cpuStatsSet"] as? [String: Any])?["sampleCount"] as? Int ?? 0
+                    return cpuSamples >= 1 && status == "HEALTHY"
                 }
                 let container = try #require((metric["containerMetrics"] as? [[String: Any]])?.first)
                 #expect(container["containerName"] as? String == "spin")
