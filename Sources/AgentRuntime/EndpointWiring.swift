@@ -54,6 +54,10 @@ final class DockerContainerFacts: ContainerFactsSource {
             ContainerFacts.Network(name: $0.key, ipv4: $0.value.ipAddress ?? "", ipv6: $0.value.globalIPv6Address ?? "")
         }
         f.mounts = (i.mounts ?? []).map { ContainerFacts.Mount(name: $0.name ?? "", source: $0.source ?? "", destination: $0.destination ?? "") }
+        if let last = i.state?.health?.log?.last {
+            f.healthExitCode = last.exitCode ?? 0
+            f.healthOutput = last.output ?? ""
+        }
         return f
     }
 
@@ -119,14 +123,7 @@ final class AuditLog: Sendable {
     static func rolled(_ path: String) -> [String] {
         guard let slash = path.lastIndex(of: "/") else { return [] }
         let dir = String(path[..<slash]), base = String(path[path.index(after: slash)...]) + "."
-        guard let d = opendir(dir.isEmpty ? "/" : dir) else { return [] }
-        defer { closedir(d) }
-        var out: [String] = []
-        while let entry = readdir(d) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasPrefix(base) { out.append(dir + "/" + name) }
-        }
-        return out
+        return (PosixFile.entries(dir.isEmpty ? "/" : dir) ?? []).filter { $0.hasPrefix(base) }.map { dir + "/" + $0 }
     }
 }
 

@@ -34,6 +34,9 @@ public struct ContainerFacts: Sendable, Equatable {
     /// `NetworkSettings.Networks`, sorted by name.
     public var networks: [Network] = []
     public var mounts: [Mount] = []
+    /// The last health check's exit code and output (`State.Health.Log`).
+    public var healthExitCode = 0
+    public var healthOutput = ""
 
     public struct Network: Sendable, Equatable {
         public var name: String
@@ -69,7 +72,7 @@ public protocol ContainerFactsSource: Sendable {
 
 extension ContainerRecord {
     /// What `ContainerFactsSource.facts(dockerID:state:)` keys its cache on.
-    var factsState: String { "\(known.rawValue)-\(restartCount ?? 0)" }
+    var factsState: String { "\(known.rawValue)-\(restartCount ?? 0)-\(health.rawValue)" }
 }
 
 /// Role credentials by their ID (the ACS-fed store).

@@ -140,6 +140,9 @@ public enum TaskViews {
         if let acs, TaskRecord.hasHealthCheck(acs) {
             var h = GoFields()
             if c.health != .unknown { h.add("status", .string(c.health.rawValue)) }
+            h.add("statusSince", omitEmpty: c.healthSince.map { .string(CivilTime.rfc3339Nano($0)) })
+            h.add("exitCode", omitEmpty: .int(Int64(facts?.healthExitCode ?? 0)))
+            h.add("output", omitEmpty: .string(facts?.healthOutput ?? ""))
             f.add("Health", h.json)
         }
         f.add("Volumes", omitEmpty: .array(volumes(facts)))

@@ -64,6 +64,18 @@ public enum PosixFile {
         guard written == bytes.count else { throw PosixFileError("cannot append to \(path): \(String(cString: strerror(errno)))") }
     }
 
+    /// The names in a directory (without `.` and `..`); nil when it cannot be read.
+    public static func entries(_ path: String) -> [String]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// `rm -rf`: a missing path is not an error; symbolic links are removed, never followed.
     public static func removeTree(_ path: String) throws(PosixFileError) {
         var info = stat()
@@ -72,13 +84,7 @@ public enum PosixFile {
             throw PosixFileError("cannot remove \(path): \(String(cString: strerror(errno)))")
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            guard let dir = opendir(path) else { throw PosixFileError("cannot read \(path): \(String(cString: strerror(errno)))") }
-            var names: [String] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            closedir(dir)
+            guard let names = entries(path) else { throw PosixFileError("cannot read \(path): \(String(cString: strerror(errno)))") }
             for name in names { try removeTree(path + "/" + name) }
             guard rmdir(path) == 0 || errno == ENOENT else { throw PosixFileError("cannot remove \(path): \(String(cString: strerror(errno)))") }
         } else {

@@ -257,9 +257,9 @@ actor ManagedTask {
             }
             raise(i, to: .stopped)
         case .healthy:
-            record.containers[i].health = .healthy
+            setHealth(i, .healthy, now: now)
         case .unhealthy:
-            record.containers[i].health = .unhealthy
+            setHealth(i, .unhealthy, now: now)
         case .destroyed:
             if c.known < .stopped {
                 record.containers[i].reason = c.reason ?? "ContainerVanishedError: the container was removed outside the agent"
@@ -305,10 +305,16 @@ actor ManagedTask {
             record.containers[i].exitCode = seen.exitCode ?? record.containers[i].exitCode
             if seen.oomKilled { record.containers[i].reason = record.containers[i].reason ?? "OutOfMemoryError: Container killed due to memory usage" }
         }
-        if seen.health != .unknown { record.containers[i].health = seen.health }
+        if seen.health != .unknown { setHealth(i, seen.health, now: now) }
         if let started = seen.startedAt { record.containers[i].startedAt = started }
         let mappings = record.task.containers?[i].portMappings ?? []
         if !seen.ports.isEmpty, let bindings = try? NetworkBindings.from(seen.ports, mappings: mappings) { record.containers[i].bindings = bindings }
+    }
+
+    /// The health status and, when it changed, since when (task metadata's `statusSince`).
+    private func setHealth(_ i: Int, _ health: ContainerState.Health, now: Double) {
+        if record.containers[i].health != health { record.containers[i].healthSince = now }
+        record.containers[i].health = health
     }
 
     private func raise(_ i: Int, to status: ContainerStatus) {

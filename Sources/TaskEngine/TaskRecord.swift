@@ -14,6 +14,8 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var exitCode: Int?
     public var reason: String?
     public var health: ContainerState.Health
+    /// When `health` last changed (seconds since the epoch).
+    public var healthSince: Double?
     public var startedAt: Double?
     /// Host ports the agent chose for this container (held until the container is removed).
     public var ports: [PortBinding]

@@ -50,6 +50,23 @@ import Testing
         #expect(container.contains(#""ExitCode":137"#))
     }
 
+    @Test func healthIsEmptyUntilTheFirstChangeThenCarriesTheLastCheck() async throws {
+        let s = try Fixture.sources()
+        var r = try Fixture.record()
+        r.task.containers?[0].dockerConfig = DockerConfig(config: #"{"Healthcheck":{"Test":["CMD","true"]}}"#, hostConfig: nil, version: nil)
+        s.board.publish(r)
+        #expect(await get(tmds(s), "/v3/\(Fixture.endpointID)").bodyText.contains(#""Networks":[{"NetworkMode":"bridge","IPv4Addresses":["172.17.0.2"]}],"Health":{}}"#))
+        r.containers[0].health = .unhealthy
+        r.containers[0].healthSince = 1_714_557_605
+        s.board.publish(r)
+        var facts = Fixture.facts()
+        facts.healthExitCode = 1
+        facts.healthOutput = "curl: (7) refused\n"
+        s.facts.byID[Fixture.dockerID] = facts
+        let body = await get(tmds(s), "/v4/\(Fixture.endpointID)").bodyText
+        #expect(body.contains(#""Type":"NORMAL","Health":{"status":"UNHEALTHY","statusSince":"2024-05-01T10:00:05Z","exitCode":1,"output":"curl: (7) refused\n"},"ContainerARN""#), "\(body)")
+    }
+
     @Test func metadataErrorsAreJSONStringsWithTheReferenceStatuses() async throws {
         let s = try Fixture.sources()
         let api = tmds(s)
