@@ -232,9 +232,11 @@ struct ECSTaskProtection: TaskProtectionClient {
     static let timeout = Duration.seconds(4)
 
     func call(_ operation: TaskProtectionOperation, cluster: String, taskArn: String, credentials: RoleCredentials) async -> TaskProtectionOutcome {
-        let chain = CredentialChain([EnvironmentCredentialProvider(values: [
-            "AWS_ACCESS_KEY_ID": credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey, "AWS_SESSION_TOKEN": credentials.sessionToken,
-        ])])
+        guard let chain = AWSSecretsSource.chain(IAMRoleCredentials(credentialsId: "", roleArn: credentials.roleArn, accessKeyId: credentials.accessKeyId,
+                                                                    secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken,
+                                                                    expiration: credentials.expiration)) else {
+            return .failed("the task role's credentials are incomplete")
+        }
         let client = AWSJSONClient(options: .init(endpoint: endpoint, region: region, userAgent: userAgent, timeout: Self.timeout, attempts: 1),
                                    credentials: chain)
         var input: [String: JSONValue] = ["cluster": .string(cluster), "tasks": .array([.string(taskArn)])]
