@@ -67,6 +67,23 @@ import Testing
         #expect(body.contains(#""Type":"NORMAL","Health":{"status":"UNHEALTHY","statusSince":"2024-05-01T10:00:05Z","exitCode":1,"output":"curl: (7) refused\n"},"ContainerARN""#), "\(body)")
     }
 
+    @Test(arguments: [
+        ("host", [ContainerFacts.Network(name: "host", ipv4: "")], "", #"[{"NetworkMode":"host","IPv4Addresses":[""]}]"#),
+        ("none", [ContainerFacts.Network(name: "none", ipv4: "")], "", #"[{"NetworkMode":"none","IPv4Addresses":[""]}]"#),
+        ("bridge", [ContainerFacts.Network(name: "bridge", ipv4: "172.17.0.3", ipv6: "fd00::3")], "",
+         #"[{"NetworkMode":"bridge","IPv4Addresses":["172.17.0.3"],"IPv6Addresses":["fd00::3"]}]"#),
+        ("default", [], "172.17.0.9", #"[{"NetworkMode":"default","IPv4Addresses":["172.17.0.9"]}]"#),
+    ])
+    func v4NetworksFollowDockersViewForEveryNetworkMode(mode: String, networks: [ContainerFacts.Network], ip: String, expected: String) throws {
+        var facts = Fixture.facts()
+        facts.networkMode = mode
+        facts.networks = networks
+        facts.ipAddress = ip
+        #expect(GoJSON.array(TaskViews.networks(facts, .v4)).text == expected)
+        // v3 never shows IPv6.
+        #expect(!GoJSON.array(TaskViews.networks(facts, .v3)).text.contains("IPv6"))
+    }
+
     @Test func metadataErrorsAreJSONStringsWithTheReferenceStatuses() async throws {
         let s = try Fixture.sources()
         let api = tmds(s)
