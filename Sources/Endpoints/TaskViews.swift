@@ -1,5 +1,5 @@
 import ECSModel
-public import TaskEngine
+import TaskEngine
 
 /// The engine's records rendered as the reference's response structs (endpoints.md §2.3, §5):
 /// field order, omit rules and status names are the contract.
