@@ -85,6 +85,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LogShipping",
+            dependencies: [
+                "ECSModel", "AWSSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StateStore",
             dependencies: [
                 "PosixFiles", "AsyncGate",
@@ -156,7 +166,7 @@ let package = Package(
         .target(
             name: "AgentRuntime",
             dependencies: [
-                "AgentConfig", "DockerEngine", "HostSystem", "ECSModel", "AWSSupport", "StateStore", "ControlPlaneClient", "TaskEngine", "Endpoints",
+                "AgentConfig", "DockerEngine", "HostSystem", "ECSModel", "AWSSupport", "StateStore", "ControlPlaneClient", "TaskEngine", "Endpoints", "LogShipping",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -205,6 +215,7 @@ let package = Package(
             dependencies: ["HostSystem", "AgentTestSupport"],
             swiftSettings: testSettings
         ),
+        .testTarget(name: "LogShippingTests", dependencies: ["LogShipping", "ECSModel", "AgentTestSupport"], swiftSettings: testSettings),
         .testTarget(name: "AWSSupportTests", dependencies: ["AWSSupport", "AgentTestSupport"], swiftSettings: testSettings),
         .testTarget(
             name: "LocalControlPlaneTests",

@@ -86,12 +86,17 @@ public struct AWSJSONClient: Sendable {
 
     /// Calls `operation` with `input`; returns the decoded output object.
     public func call(_ operation: String, _ input: JSONValue) async throws(CallError) -> JSONValue {
+        try await call(operation, body: Array(input.jsonText.utf8))
+    }
+
+    /// Calls `operation` with a request body already encoded (large bodies skip `JSONValue`).
+    public func call(_ operation: String, body: [UInt8]) async throws(CallError) -> JSONValue {
         var backoff = options.backoff
         var refreshedCredentials = false
         var attempt = 1
         while true {
             do {
-                return try await once(operation, input)
+                return try await once(operation, body: body)
             } catch {
                 if case .service(let e) = error, CallError.signatureTypes.contains(e.type), !refreshedCredentials {
                     refreshedCredentials = true
@@ -107,9 +112,12 @@ public struct AWSJSONClient: Sendable {
 
     /// One signed attempt, no retry.
     public func once(_ operation: String, _ input: JSONValue) async throws(CallError) -> JSONValue {
+        try await once(operation, body: Array(input.jsonText.utf8))
+    }
+
+    public func once(_ operation: String, body: [UInt8]) async throws(CallError) -> JSONValue {
         let creds: AWSCredentials
         do { creds = try await credentials.credentials() } catch { throw .credentials("\(error)") }
-        let body = Array(input.jsonText.utf8)
         guard let hostStart = options.endpoint.firstRange(of: "://") else { throw .transport(operation: operation, reason: "endpoint \(options.endpoint) has no scheme") }
         let host = String(options.endpoint[hostStart.upperBound...].prefix { $0 != "/" })
         var signing = SigV4.Request(method: "POST", path: "/", headers: [

@@ -153,6 +153,14 @@ public enum ConfigCatalogue {
               "this agent only: set route_localnet and install the 169.254.170.2 iptables rules at start (ecs-init's job for the reference agent)"),
         .init("ECS_TASK_METADATA_LISTEN_ADDRESS", .string(trim: true), default: .string("127.0.0.1:51679"), scope: .environmentOnly,
               "this agent only: host:port of the credentials, task metadata and agent API server (169.254.170.2:80 is sent there)"),
+        .init("ECS_AWSLOGS_SHIPPING", .enumeration(["agent", "docker"], caseInsensitive: true), default: .string("agent"), scope: .environmentOnly,
+              "this agent only: who ships awslogs containers' output: the agent (Docker keeps it in local files until shipped) or Docker's awslogs driver"),
+        .init("ECS_AWSLOGS_LOCAL_MAX_SIZE", .string(trim: true), default: .string("20m"), scope: .environmentOnly,
+              "this agent only: max-size of the local log files Docker keeps for agent-shipped containers"),
+        .init("ECS_AWSLOGS_LOCAL_MAX_FILE", .integer(min: 1, max: 100, outOfRange: .clamp), default: .int(5), scope: .environmentOnly,
+              "this agent only: max-file of the local log files Docker keeps for agent-shipped containers"),
+        .init("ECS_AWSLOGS_PUBLISH_INTERVAL", .duration(min: .milliseconds(100), max: .seconds(60), outOfRange: .clamp), default: .duration(.seconds(5)), scope: .environmentOnly,
+              "this agent only: a batch that is not full is sent this long after its first line"),
     ]
 
     static let credentials: [ConfigKeySpec] = [

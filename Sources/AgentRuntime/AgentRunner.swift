@@ -5,6 +5,7 @@ import DockerEngine
 import ECSModel
 import Endpoints
 import HostSystem
+import LogShipping
 public import Logging
 import ServiceLifecycle
 import StateStore
@@ -173,6 +174,22 @@ public struct AgentRunner: Sendable {
         }
 
         let reporter = StateChangeReporter(api: api, store: store, logger: logger)
+        let policy = loggingPolicy()
+        var shippingService: LogShippingService?
+        var shipping: AgentLogShipping?
+        if policy.agentShipsAwslogs {
+            // Every followed container holds a connection to dockerd: a pool of their own.
+            var logLimits = DockerClient.Limits()
+            logLimits.connections = 4096
+            let logDocker = DockerClient(endpoint: endpoint, limits: logLimits, logger: logger)
+            var settings = ShippingSettings()
+            settings.publishInterval = config.duration("ECS_AWSLOGS_PUBLISH_INTERVAL")
+            let service = LogShippingService(source: DockerLogSource(docker: logDocker), store: StoreLogCursors(store: store, logger: logger),
+                                             settings: settings, logger: logger)
+            shippingService = service
+            shipping = AgentLogShipping(service: service, policy: policy, region: region, environment: environment, userAgent: identity.userAgent,
+                                        board: board, taskCredentials: taskCredentials, agentCredentials: credentials, drainLimit: .seconds(3600))
+        }
         let manager = taskManager(docker: DockerContainerRuntime(docker: docker), store: store, reporter: reporter,
                                   settings: engineSettings(cluster: registration.cluster, region: region, containerInstanceArn: registration.containerInstanceArn),
                                   host: hostResources(),
@@ -182,7 +199,8 @@ public struct AgentRunner: Sendable {
                                   cgroups: cgroups, board: board,
                                   metadataFiles: config.bool("ECS_ENABLE_CONTAINER_METADATA")
                                       ? MetadataFileWriter(root: config.dataDirectory + "/metadata", docker: docker, agent: { agentFacts.withLock { $0 } }, logger: logger)
-                                      : nil)
+                                      : nil,
+                                  logShipping: shipping)
         let receiver = EngineReceiver(manager: manager, credentials: taskCredentials)
         let handler = ACSMessageHandler(registration: registration, store: store, receiver: receiver, credentials: taskCredentials,
                                         reporter: reporter, logger: logger)
@@ -201,6 +219,7 @@ public struct AgentRunner: Sendable {
                              onInactive: { tcs.disconnect() })
         var services: [any Service] = [reporter, TaskEngineService(manager: manager), acs, tcs]
         if metricsEnabled { services.append(collector) }
+        if let shippingService { services.append(shippingService) }
         if notifier.watchdogInterval != nil { services.append(WatchdogService(notifier: notifier, logger: logger)) }
         for service in services { await group.addServiceUnlessShutdown(service) }
         return await finish(.ok)

@@ -72,6 +72,7 @@ extension AgentRunner {
         s.privilegedDisabled = config.bool("ECS_DISABLE_PRIVILEGED")
         s.cgroupCPUPeriod = config.duration("ECS_CGROUP_CPU_PERIOD")
         s.taskPidsLimit = config.int("ECS_TASK_PIDS_LIMIT")
+        s.logging = loggingPolicy()
         if let type = config.string("ECS_ENGINE_AUTH_TYPE"), let data = config.string("ECS_ENGINE_AUTH_DATA") {
             s.login = { image in RegistryAuth.login(forImage: image, type: type, data: data) }
         }
@@ -80,7 +81,8 @@ extension AgentRunner {
 
     func taskManager(docker: DockerContainerRuntime, store: AgentStateStore, reporter: StateChangeReporter, settings: EngineSettings,
                      host: HostResources, secrets: (any SecretsSource)?, registryCredentials: (any RegistryCredentialsSource)?,
-                     cgroups: (any TaskCgroups)?, board: TaskBoard, metadataFiles: (any ContainerMetadataFiles)? = nil) -> TaskManager {
+                     cgroups: (any TaskCgroups)?, board: TaskBoard, metadataFiles: (any ContainerMetadataFiles)? = nil,
+                     logShipping: (any ContainerLogShipping)? = nil) -> TaskManager {
         let range = config.dynamicHostPortRange
         let reservedTCP = Set(config.ports("ECS_RESERVED_PORTS")), reservedUDP = Set(config.ports("ECS_RESERVED_PORTS_UDP"))
         let allocator = HostPortAllocator(range: range.start...range.end, reservedTCP: reservedTCP, reservedUDP: reservedUDP)
@@ -105,11 +107,23 @@ extension AgentRunner {
             now: { Date().timeIntervalSince1970 })
         var withFiles = services
         withFiles.metadataFiles = metadataFiles
+        withFiles.logShipping = logShipping
         return TaskManager(services: withFiles)
     }
 }
 
 extension AgentRunner {
+    /// Who ships awslogs, the local files Docker keeps meanwhile, the drivers offered.
+    func loggingPolicy() -> LoggingPolicy {
+        var p = LoggingPolicy()
+        p.agentShipsAwslogs = (config.string("ECS_AWSLOGS_SHIPPING") ?? "agent").lowercased() == "agent"
+        p.localDriverOptions = ["max-size": config.string("ECS_AWSLOGS_LOCAL_MAX_SIZE") ?? "20m",
+                                "max-file": String(config.int("ECS_AWSLOGS_LOCAL_MAX_FILE")), "compress": "false"]
+        p.availableDrivers = Set(config.strings("ECS_AVAILABLE_LOGGING_DRIVERS"))
+        p.executionRoleOverride = config.bool("ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE")
+        return p
+    }
+
     /// Task cgroups when ECS_ENABLE_TASK_CPU_MEM_LIMIT is on and Docker uses the cgroupfs driver;
     /// otherwise nil, with a line that says why task-level cpu and memory are not enforced.
     func taskCgroups(dockerCgroupDriver: String?) -> (any TaskCgroups)? {

@@ -79,6 +79,31 @@ extension DockerClient {
         }
     }
 
+    /// Follows a container's output with Docker's timestamps from `since` (`<seconds>.<nanos>`,
+    /// inclusive), handing each frame to `deliver` and reading no further until it returns: a
+    /// slow consumer holds Docker's reader back instead of piling output up in memory. Returns
+    /// when the container has stopped and its output was delivered.
+    public func followLogs(_ id: String, since: String?, tty: Bool = false, deliver: (LogChunk) async throws -> Void) async throws {
+        let op = "follow logs of container \(id)"
+        var query = [("stdout", "1"), ("stderr", "1"), ("follow", "1"), ("timestamps", "1")]
+        if let since { query.append(("since", since)) }
+        do {
+            let response = try await open(Request(method: .GET, path: "/containers/\(id)/logs", query: query), operation: op, headTimeout: timeouts.streamHead)
+            var demux = LogDemultiplexer(raw: tty)
+            for try await buffer in response.body {
+                for chunk in try demux.push(buffer.readableBytesView) { try await deliver(chunk) }
+            }
+        } catch let e as LogDemultiplexer.Failure {
+            throw DockerError.decoding(operation: op, reason: e.description)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let e as DockerError {
+            throw e
+        } catch {
+            throw map(error, operation: op, timeout: timeouts.streamHead)
+        }
+    }
+
     /// A stream of JSON documents decoded as `T`.
     func jsonStream<T: Decodable & Sendable>(_ request: Request, operation op: String) -> AsyncThrowingStream<T, any Error> {
         AsyncThrowingStream { continuation in

@@ -50,7 +50,7 @@ public actor AgentStateStore {
         public var body: String
     }
 
-    static let schemaVersion = 3
+    static let schemaVersion = 4
     static let migrations: [[String]] = [
         [
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -77,6 +77,10 @@ public actor AgentStateStore {
                 SELECT NEW.arn, value, NEW.at FROM json_each(NEW.changes) ORDER BY key;
             END
             """,
+        ],
+        [
+            // awslogs shipping: where each container's output was shipped up to.
+            "CREATE TABLE log_cursors (container_id TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at REAL NOT NULL)",
         ],
     ]
 
@@ -300,6 +304,24 @@ public actor AgentStateStore {
             _ = try await connection.query("DELETE FROM engine_tasks WHERE arn = ?", [.text(arn)])
             _ = try await connection.query("DELETE FROM acs_tasks WHERE arn = ?", [.text(arn)])
         }
+    }
+
+    // MARK: log shipping cursors
+
+    /// A container's shipping cursor (JSON text), nil when none was saved.
+    public func logCursor(containerID: String) async throws -> String? {
+        try await connection.query("SELECT body FROM log_cursors WHERE container_id = ?", [.text(containerID)]).first?.column("body")?.string
+    }
+
+    /// One statement: saved after every batch CloudWatch accepts.
+    public func saveLogCursor(containerID: String, body: String) async throws {
+        _ = try await connection.query(
+            "INSERT INTO log_cursors (container_id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT(container_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            [.text(containerID), .text(body), .float(Date().timeIntervalSince1970)])
+    }
+
+    public func removeLogCursor(containerID: String) async throws {
+        _ = try await connection.query("DELETE FROM log_cursors WHERE container_id = ?", [.text(containerID)])
     }
 
     /// Every engine record (JSON text), oldest first.

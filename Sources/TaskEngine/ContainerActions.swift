@@ -155,6 +155,8 @@ extension ManagedTask {
         context.privilegedDisabled = settings.privilegedDisabled
         context.cgroupParent = input.cgroupParent
         context.extraLabels = [EngineSettings.instanceLabelKey: settings.instanceLabel]
+        context.logging = settings.logging
+        context.executionCredentialsID = input.credentials?.credentialsId
         context.injectedEnvironment = EndpointID.environment(endpointID: input.record.endpointID, taskRoleCredentialsID: input.taskRoleCredentialsID)
         context.imageEnvironment = await input.services.puller.environment(input.container.image ?? "") ?? []
         if let source = input.services.secrets, !(input.container.secrets ?? []).isEmpty || !(input.container.environmentFiles ?? []).isEmpty {

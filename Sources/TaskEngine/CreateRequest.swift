@@ -37,6 +37,9 @@ public struct CreateContext: Sendable {
     public var cgroupParent: String?
     public var privilegedDisabled = false
     public var extraLabels: [String: String] = [:]
+    public var logging = LoggingPolicy()
+    /// The execution role's credentials ID (Docker's awslogs driver fetches them by it).
+    public var executionCredentialsID: String?
 
     public init(cluster: String, region: String) {
         self.cluster = cluster
@@ -137,6 +140,9 @@ public enum CreateRequest {
         host["CpuShares"] = .int(Int64(min(maximumShares, max(minimumShares, container.cpu ?? 0))))
         if let memory = container.memory, memory > 0 { host["Memory"] = .int(max(minimumMemory, Int64(memory) << 20)) }
         for (key, value) in try parseObject(container.dockerConfig?.hostConfig, what: "dockerConfig.hostConfig", container: name) { host[key] = value }
+        if let log = try LogRouting.hostLogConfig(container, task: task, policy: context.logging, executionCredentialsID: context.executionCredentialsID) {
+            host["LogConfig"] = log
+        }
         if let parent = context.cgroupParent { host["CgroupParent"] = .string(parent) }
         switch task.networkMode ?? "bridge" {
         case "", "bridge": host["NetworkMode"] = "bridge"

@@ -25,6 +25,8 @@ public struct EngineSettings: Sendable {
     public var steadyStatePoll: Duration = .seconds(300)
     /// Registry credentials for an image (ECS_ENGINE_AUTH_TYPE/DATA), nil for anonymous.
     public var login: @Sendable (String) -> RegistryLogin? = { _ in nil }
+    /// Log drivers offered and who ships awslogs.
+    public var logging = LoggingPolicy()
 
     public static let instanceLabelKey = "ecs-agent.container-instance"
 
@@ -54,6 +56,8 @@ public struct EngineServices: Sendable {
     public var board: TaskBoard
     /// Container metadata files; nil unless ECS_ENABLE_CONTAINER_METADATA.
     public var metadataFiles: (any ContainerMetadataFiles)?
+    /// The agent's awslogs shipping; nil leaves every container's logs to Docker.
+    public var logShipping: (any ContainerLogShipping)?
     public var logger: Logger
     public var now: @Sendable () -> Double
 

@@ -119,6 +119,12 @@ actor ManagedTask {
                 }
             }
         }
+        if let shipping = services.logShipping {
+            // Restored: output written while the agent was away is shipped from the saved cursor.
+            for (i, c) in record.containers.enumerated() where c.known >= .running {
+                if let id = c.dockerID, let acs = record.task.containers?[i] { shipping.follow(task: record.task, container: acs, dockerID: id) }
+            }
+        }
         await withDiscardingTaskGroup { group in
             await progress(&group)
             for await message in inbox {
@@ -150,13 +156,20 @@ actor ManagedTask {
         case .finished(let name, let result):
             let target = inFlight.removeValue(forKey: name)
             apply(result, to: name, target: target, now: now)
-            if case .started = result, let files = services.metadataFiles, let i = record.index(of: name),
-               let acs = record.task.containers?[i], let id = record.containers[i].dockerID {
-                // Off the launch path: the container is RUNNING whether or not its file is READY yet.
-                let task = record.task
-                group.addTask { await files.started(task: task, container: acs, dockerID: id) }
+            if case .started = result, let i = record.index(of: name), let acs = record.task.containers?[i], let id = record.containers[i].dockerID {
+                services.logShipping?.follow(task: record.task, container: acs, dockerID: id)
+                if let files = services.metadataFiles {
+                    // Off the launch path: the container is RUNNING whether or not its file is READY yet.
+                    let task = record.task
+                    group.addTask { await files.started(task: task, container: acs, dockerID: id) }
+                }
             }
         case .event(let event):
+            if event.kind == .started, let shipping = services.logShipping,
+               let i = record.containers.firstIndex(where: { $0.dockerID == event.containerID }), let acs = record.task.containers?[i] {
+                // Started again by its restart policy (a start the engine made is already followed).
+                shipping.follow(task: record.task, container: acs, dockerID: event.containerID)
+            }
             apply(event, now: now)
         case .reinspect:
             for c in record.containers {
@@ -476,6 +489,8 @@ actor ManagedTask {
         logger.info("cleaning up task")
         for c in record.containers {
             guard let id = c.dockerID ?? (c.known >= .created ? c.dockerName : nil) else { continue }
+            // Its output lives only in Docker's log until shipped.
+            if let shipping = services.logShipping, let docker = c.dockerID { await shipping.finished(dockerID: docker) }
             do { try await services.runtime.removeContainer(id, force: false) } catch {
                 logger.warning("container not removed at cleanup", metadata: ["container": "\(c.name)", "error": "\(error)"])
             }

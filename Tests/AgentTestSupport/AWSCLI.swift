@@ -29,6 +29,18 @@ public struct AWSCLI: Sendable {
         return object
     }
 
+    /// Runs `aws --endpoint-url ... <arguments> --output json` for any service and parses its output.
+    @discardableResult
+    public func json(_ arguments: [String]) async throws -> [String: Any] {
+        let (status, out, err) = try await raw(arguments)
+        guard status == 0 else { throw Failure(status: status, output: err + out) }
+        if out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return [:] }
+        guard let object = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any] else {
+            throw Failure(status: status, output: "not a JSON object: \(out)")
+        }
+        return object
+    }
+
     /// The CLI takes most of a second to start; it runs on a dispatch thread so that it never
     /// holds one of Swift concurrency's few cooperative threads (other tests' deadlines would
     /// fire late).

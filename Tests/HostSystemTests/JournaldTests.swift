@@ -62,7 +62,7 @@ struct JournaldIntegrationTests {
 
         var entry: [String: Any] = [:]
         try await eventually(timeout: .seconds(10), "the entry in the journal") {
-            let out = try run("/usr/bin/journalctl", ["-t", "ecs-agent", "TEST_MARKER=\(marker)", "-o", "json", "--no-pager"])
+            let out = try await Subprocess.runDetached { try run("/usr/bin/journalctl", ["-t", "ecs-agent", "TEST_MARKER=\(marker)", "-o", "json", "--no-pager"]) }
             guard let line = out.split(separator: "\n").first,
                   let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return false }
             entry = json

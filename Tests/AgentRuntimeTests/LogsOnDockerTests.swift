@@ -1,0 +1,145 @@
+import AgentTestSupport
+import Foundation
+import Testing
+
+/// awslogs shipped by the agent: aws CLI → ecs-local → ecs-agent → real dockerd → moto_server's
+/// CloudWatch Logs on loopback.
+@Suite("awslogs on real Docker", .enabled(if: TestEnvironment.integrationEnabled), .serialized)
+struct LogsOnDockerTests {
+    static let settings = TasksOnDockerTests.engineSettings.merging([
+        "ECS_AWSLOGS_PUBLISH_INTERVAL": "500ms",
+        "AWS_ACCESS_KEY_ID": "AKIDLOGS", "AWS_SECRET_ACCESS_KEY": "logs-secret",
+    ]) { _, b in b }
+
+    /// Every event of a stream, oldest first, through GetLogEvents paging.
+    static func events(_ aws: AWSCLI, group: String, stream: String) async throws -> [(timestamp: Int, message: String)] {
+        var out: [(Int, String)] = []
+        var token: String?
+        while true {
+            var args = ["logs", "get-log-events", "--log-group-name", group, "--log-stream-name", stream, "--start-from-head"]
+            if let token { args += ["--next-token", token] }
+            let page = try await aws.json(args)
+            let events = page["events"] as? [[String: Any]] ?? []
+            out += events.map { ($0["timestamp"] as? Int ?? 0, $0["message"] as? String ?? "") }
+            let next = page["nextForwardToken"] as? String
+            if events.isEmpty || next == nil || next == token { return out }
+            token = next
+        }
+    }
+
+    static func awslogs(_ moto: MotoServer, group: String, extra: String = "") -> String {
+        #"{"logDriver":"awslogs","options":{"awslogs-group":"\#(group)","awslogs-region":"us-west-2","awslogs-endpoint":"\#(moto.url)","awslogs-create-group":"true","awslogs-stream-prefix":"app"\#(extra)}}"#
+    }
+
+    @Test("100,000 numbered lines arrive once and in order, with stderr, Unicode, an oversized line split as Docker splits it, and multi-line events joined")
+    func everyLineOnce() async throws {
+        try await DockerFixture.with { docker in
+            let moto = try MotoServer()
+            try await moto.start()
+            let server = try LocalServerProcess()
+            var agent: AgentProcess?
+            var arn: String?
+            try await withCleanup {
+                try await server.start()
+                let cli = AWSCLI(endpoint: server.url)
+                let image = TestEnvironment.testImage
+                let main = "seq 1 100000; printf 'héllo wörld ✓ 日本\\n'; echo to-stderr >&2; head -c 300000 /dev/zero | tr '\\0' x; echo"
+                let multi = #"printf 'ERROR a\n  at 1\n  at 2\nERROR b\n  at 3\n'"#
+                try await TasksOnDockerTests.register(cli, family: "logs", containers: """
+                    [{"name":"main","image":"\(image)","memory":32,"essential":true,"dockerLabels":\(TasksOnDockerTests.labels()),
+                      "command":["sh","-c",\(jsonString(main))],"logConfiguration":\(Self.awslogs(moto, group: "/ecs/logs"))},
+                     {"name":"multi","image":"\(image)","memory":16,"essential":false,"dockerLabels":\(TasksOnDockerTests.labels()),
+                      "command":["sh","-c",\(jsonString(multi))],
+                      "logConfiguration":\(Self.awslogs(moto, group: "/ecs/logs", extra: #","awslogs-multiline-pattern":"^ERROR""#))}]
+                    """)
+                let process = try AgentProcess(backend: server.url, cluster: "", extra: Self.settings)
+                agent = process
+                try process.start()
+                try await process.waitForLog("ACS connected")
+                let taskArn = try #require(try await cli.ecs(["run-task", "--task-definition", "logs"]).string("tasks.0.taskArn"))
+                arn = taskArn
+                let taskID = String(taskArn.split(separator: "/").last!)
+                let aws = AWSCLI(endpoint: moto.url)
+                var got: [(timestamp: Int, message: String)] = []
+                try await eventually(timeout: .seconds(120), "all 100,003 events of main in CloudWatch Logs") {
+                    got = (try? await Self.events(aws, group: "/ecs/logs", stream: "app/main/\(taskID)")) ?? []
+                    return got.count >= 100_004
+                }
+                let numbered = got.map(\.message).filter { $0.first?.isNumber == true }
+                #expect(numbered == (1...100_000).map(String.init), "every numbered line once, in order")
+                #expect(got.contains { $0.message == "héllo wörld ✓ 日本" })
+                #expect(got.contains { $0.message == "to-stderr" })
+                let long = got.filter { $0.message.hasPrefix("xxxx") }.map(\.message.utf8.count)
+                #expect(long == [262_118, 300_000 - 262_118], "the 300,000-byte line split at Docker's event size")
+                #expect(got.count == 100_004)
+                #expect(zip(got, got.dropFirst()).allSatisfy { $0.timestamp <= $1.timestamp })
+
+                var joined: [String] = []
+                try await eventually(timeout: .seconds(30), "the multi-line container's events") {
+                    joined = (try? await Self.events(aws, group: "/ecs/logs", stream: "app/multi/\(taskID)"))?.map(\.message) ?? []
+                    return joined.count >= 2
+                }
+                #expect(joined == ["ERROR a\n  at 1\n  at 2\n", "ERROR b\n  at 3\n"])
+
+                // Docker kept the output in rotated local files, not in its awslogs driver.
+                let containers = try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(taskArn)"))
+                if let id = containers.first?.id {
+                    #expect(try await docker.docker.inspectContainer(id).hostConfig?.logConfig?.type == "local")
+                }
+            } cleanup: {
+                await agent?.kill9(); await server.stop(); moto.stop()
+                await TasksOnDockerTests.removeLeftovers(docker, taskArn: arn)
+            }
+        }
+    }
+
+    @Test("Docker mode: the container's LogConfig carries the awslogs options, the documented stream name and the non-blocking buffer size")
+    func dockerMode() async throws {
+        try await DockerFixture.with { docker in
+            let moto = try MotoServer()
+            try await moto.start()
+            let server = try LocalServerProcess()
+            var agent: AgentProcess?
+            var arn: String?
+            try await withCleanup {
+                try await server.start()
+                let cli = AWSCLI(endpoint: server.url)
+                try await TasksOnDockerTests.register(cli, family: "dockerlogs", containers: """
+                    [{"name":"main","image":"\(TestEnvironment.testImage)","memory":16,"dockerLabels":\(TasksOnDockerTests.labels()),
+                      "command":["sleep","3600"],"logConfiguration":\(Self.awslogs(moto, group: "/ecs/docker", extra: #","mode":"non-blocking""#))}]
+                    """)
+                let process = try AgentProcess(backend: server.url, cluster: "", extra: Self.settings.merging([
+                    "ECS_AWSLOGS_SHIPPING": "docker", "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION": "60s",
+                ]) { _, b in b })
+                agent = process
+                try process.start()
+                try await process.waitForLog("ACS connected")
+                let taskArn = try #require(try await cli.ecs(["run-task", "--task-definition", "dockerlogs"]).string("tasks.0.taskArn"))
+                arn = taskArn
+                let taskID = String(taskArn.split(separator: "/").last!)
+                var config: [String: String] = [:]
+                var type: String?
+                try await eventually(timeout: .seconds(60), "the container created") {
+                    guard let c = try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(taskArn)")).first else { return false }
+                    let log = try await docker.docker.inspectContainer(c.id).hostConfig?.logConfig
+                    type = log?.type
+                    config = log?.config ?? [:]
+                    return true
+                }
+                #expect(type == "awslogs")
+                #expect(config["awslogs-group"] == "/ecs/docker")
+                #expect(config["awslogs-stream"] == "app/main/\(taskID)")
+                #expect(config["awslogs-stream-prefix"] == nil, "Docker's driver does not know the prefix")
+                #expect(config["awslogs-endpoint"] == moto.url)
+                #expect(config["max-buffer-size"] == "10m")
+            } cleanup: {
+                await agent?.kill9(); await server.stop(); moto.stop()
+                await TasksOnDockerTests.removeLeftovers(docker, taskArn: arn)
+            }
+        }
+    }
+}
+
+func jsonString(_ s: String) -> String {
+    String(decoding: try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes]), as: UTF8.self).dropFirst().dropLast().description
+}
