@@ -1,5 +1,8 @@
 import AgentTestSupport
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// awslogs shipped by the agent: aws CLI → ecs-local → ecs-agent → real dockerd → moto_server's
@@ -8,7 +11,6 @@ import Testing
 struct LogsOnDockerTests {
     static let settings = TasksOnDockerTests.engineSettings.merging([
         "ECS_AWSLOGS_PUBLISH_INTERVAL": "500ms",
-        "AWS_ACCESS_KEY_ID": "AKIDLOGS", "AWS_SECRET_ACCESS_KEY": "logs-secret",
     ]) { _, b in b }
 
     /// Every event of a stream, oldest first, through GetLogEvents paging.
@@ -142,4 +144,74 @@ struct LogsOnDockerTests {
 
 func jsonString(_ s: String) -> String {
     String(decoding: try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes]), as: UTF8.self).dropFirst().dropLast().description
+}
+
+extension LogsOnDockerTests {
+    @Test("Every line still arrives while the agent is killed with -9 twice and CloudWatch Logs is away for 60 s; duplicates stay within the batches in flight")
+    func chaos() async throws {
+        try await DockerFixture.with { docker in
+            var moto = try MotoServer()
+            try await moto.start()
+            let port = moto.port
+            let server = try LocalServerProcess()
+            var agent: AgentProcess?
+            var arn: String?
+            try await withCleanup {
+                try await server.start()
+                let cli = AWSCLI(endpoint: server.url)
+                // 100 chunks of 1,000 numbered lines, 0.8 s apart: about 80 s of output.
+                let script = "c=0; while [ $c -lt 100 ]; do seq $((c*1000+1)) $((c*1000+1000)); c=$((c+1)); sleep 0.8; done"
+                try await TasksOnDockerTests.register(cli, family: "chaoslogs", containers: """
+                    [{"name":"main","image":"\(TestEnvironment.testImage)","memory":32,"dockerLabels":\(TasksOnDockerTests.labels()),
+                      "command":["sh","-c",\(jsonString(script))],"logConfiguration":\(Self.awslogs(moto, group: "/ecs/chaos"))}]
+                    """)
+                let process = try AgentProcess(backend: server.url, cluster: "", extra: Self.settings)
+                agent = process
+                try process.start()
+                try await process.waitForLog("ACS connected")
+                let taskArn = try #require(try await cli.ecs(["run-task", "--task-definition", "chaoslogs"]).string("tasks.0.taskArn"))
+                arn = taskArn
+                let stream = "app/main/\(taskArn.split(separator: "/").last!)"
+                let aws = AWSCLI(endpoint: moto.url)
+                func shipped() async -> [String] { ((try? await Self.events(aws, group: "/ecs/chaos", stream: stream)) ?? []).map(\.message) }
+
+                // First kill while shipping.
+                try await eventually(timeout: .seconds(60), "5,000 lines shipped") { await shipped().count >= 5_000 }
+                await process.kill9()
+                try process.start()
+                try await eventually(timeout: .seconds(60), "20,000 lines shipped") { await shipped().count >= 20_000 }
+
+                // CloudWatch Logs away for 60 s (moto keeps nothing across a restart: what it
+                // holds is read first, with the agent paused so nothing lands in between).
+                kill(process.pid, SIGSTOP)
+                try await Task.sleep(for: .seconds(1))
+                let before = await shipped()
+                moto.stop()
+                kill(process.pid, SIGCONT)
+                try await Task.sleep(for: .seconds(20))
+                // Second kill during the outage.
+                await process.kill9()
+                try process.start()
+                try await Task.sleep(for: .seconds(40))
+                moto = try MotoServer(port: port)
+                try await moto.start()
+
+                var after: [String] = []
+                try await eventually(timeout: .seconds(180), "every line shipped") {
+                    after = await shipped()
+                    return Set(before + after).count >= 100_000
+                }
+                let all = before + after
+                let distinct = Set(all)
+                #expect(distinct == Set((1...100_000).map(String.init)), "every line, and nothing else")
+                let duplicates = all.count - distinct.count
+                print("awslogs chaos: \(all.count) events for 100000 lines, \(duplicates) duplicates (2 kills, 60 s outage; bound 3 batches = \(3 * 10_000))")
+                #expect(duplicates <= 3 * 10_000, "duplicates only from batches in flight")
+            } cleanup: {
+                if let agent { kill(agent.pid, SIGCONT) }
+                await agent?.kill9(); await server.stop(); moto.stop()
+                await TasksOnDockerTests.removeLeftovers(docker, taskArn: arn)
+            }
+        }
+    }
 }

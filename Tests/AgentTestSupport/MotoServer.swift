@@ -10,10 +10,11 @@ public final class MotoServer: @unchecked Sendable {
     public let port: Int
     public var url: String { "http://127.0.0.1:\(port)" }
 
-    public init() throws {
-        port = try MotoServer.freePort()
+    /// On `port` (a moto_server started again where a stopped one listened), or a free one.
+    public init(port: Int? = nil) throws {
+        if let port { self.port = port } else { self.port = try MotoServer.freePort() }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
+        process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(self.port)]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
     }
