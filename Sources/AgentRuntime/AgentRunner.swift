@@ -111,9 +111,12 @@ public struct AgentRunner: Sendable {
         let collector = ContainerStatsCollector(docker: statsDocker, board: board, interval: config.duration("ECS_POLLING_METRICS_WAIT_DURATION"), logger: logger)
         let agentFacts = Mutex(AgentFacts(cluster: config.cluster, containerInstanceArn: try? await store.value("containerInstanceArn"),
                                           version: "Amazon ECS Agent - v\(AgentVersion.compatibleWith) (\(AgentVersion.hash))"))
-        let sources = EndpointSources(board: board, agent: { agentFacts.withLock { $0 } }, facts: DockerContainerFacts(docker: docker),
+        // Shipping starts after registration; the endpoints before it.
+        let shippingStatus = Mutex<LogShippingService?>(nil)
+        var sources = EndpointSources(board: board, agent: { agentFacts.withLock { $0 } }, facts: DockerContainerFacts(docker: docker),
                                       credentials: StoreCredentials(store: taskCredentials), stats: metricsEnabled ? collector : nil,
                                       restored: { board.isRestored })
+        sources.logShipping = { shippingStatus.withLock { $0 }.map { AgentLogShipping.views($0.statuses()) } }
         let fips: Bool
         if case .contents(let text) = SystemFiles.read("/proc/sys/crypto/fips_enabled") { fips = text.hasPrefix("1") } else { fips = false }
         let apiEndpoint = ECSEndpoint.resolve(backendHost: config.string("ECS_BACKEND_HOST"), region: region, fips: fips)
@@ -187,6 +190,7 @@ public struct AgentRunner: Sendable {
             let service = LogShippingService(source: DockerLogSource(docker: logDocker), store: StoreLogCursors(store: store, logger: logger),
                                              settings: settings, logger: logger)
             shippingService = service
+            shippingStatus.withLock { $0 = service }
             shipping = AgentLogShipping(service: service, policy: policy, region: region, environment: environment, userAgent: identity.userAgent,
                                         board: board, taskCredentials: taskCredentials, agentCredentials: credentials, drainLimit: .seconds(3600))
         }

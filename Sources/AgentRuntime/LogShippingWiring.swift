@@ -2,6 +2,7 @@ import AWSSupport
 import ControlPlaneClient
 import DockerEngine
 import ECSModel
+import Endpoints
 import Logging
 import LogShipping
 import StateStore
@@ -88,6 +89,14 @@ struct AgentLogShipping: ContainerLogShipping {
             credentials = agentCredentials
         }
         service.follow(target, api: CloudWatchLogsClient(endpoint: endpoint, region: region, credentials: credentials, userAgent: userAgent))
+    }
+
+    static func views(_ statuses: [LogShippingService.Status]) -> [LogShippingView] {
+        statuses.map {
+            LogShippingView(taskArn: $0.taskArn, containerName: $0.containerName, dockerID: $0.containerID, group: $0.group, stream: $0.stream,
+                            following: $0.running, shippedEvents: $0.cursor.shipped, rejectedEvents: $0.cursor.rejected, gaps: $0.cursor.gaps,
+                            lastError: $0.lastError)
+        }
     }
 
     func finished(dockerID: String) async {

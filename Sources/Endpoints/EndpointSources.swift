@@ -113,6 +113,9 @@ public struct EndpointSources: Sendable {
     /// Whether the engine has restored its saved tasks: until then an unknown credentials ID
     /// may belong to one of them, and is answered 503, never 400.
     public var restored: @Sendable () -> Bool
+    /// awslogs shipping per container (this agent's own `/v1/logs`); nil when the agent does
+    /// not ship (Docker's driver does, or shipping has not started yet).
+    public var logShipping: @Sendable () -> [LogShippingView]? = { nil }
 
     public init(board: TaskBoard, agent: @escaping @Sendable () -> AgentFacts, facts: any ContainerFactsSource,
                 credentials: any CredentialsSource, stats: (any StatsSource)? = nil, restored: @escaping @Sendable () -> Bool = { true }) {
@@ -122,5 +125,33 @@ public struct EndpointSources: Sendable {
         self.facts = facts
         self.credentials = credentials
         self.stats = stats
+    }
+}
+
+/// One container's awslogs shipping, as `/v1/logs` shows it.
+public struct LogShippingView: Sendable, Equatable {
+    public var taskArn: String
+    public var containerName: String
+    public var dockerID: String
+    public var group: String
+    public var stream: String
+    public var following: Bool
+    public var shippedEvents: Int
+    public var rejectedEvents: Int
+    public var gaps: Int
+    public var lastError: String?
+
+    public init(taskArn: String, containerName: String, dockerID: String, group: String, stream: String, following: Bool,
+                shippedEvents: Int, rejectedEvents: Int, gaps: Int, lastError: String?) {
+        self.taskArn = taskArn
+        self.containerName = containerName
+        self.dockerID = dockerID
+        self.group = group
+        self.stream = stream
+        self.following = following
+        self.shippedEvents = shippedEvents
+        self.rejectedEvents = rejectedEvents
+        self.gaps = gaps
+        self.lastError = lastError
     }
 }

@@ -24,6 +24,10 @@ public struct IntrospectionAPI: Sendable {
         switch path {
         case "/v1/metadata": return metadata()
         case "/v1/tasks": return await tasks(request.queryValues)
+        case "/v1/logs":
+            // This agent's own: where each container's awslogs shipping stands.
+            guard let list = sources.logShipping() else { return .text(200, Self.defaultBody) }
+            return .json(200, .object([("Containers", .array(list.map(Self.logView)))]))
         case "/license":
             guard let text = license() else { return EndpointResponse(status: 500, headers: [.init("Content-Type", "text/plain")]) }
             return .text(200, text, contentType: "text/plain")
@@ -31,6 +35,16 @@ public struct IntrospectionAPI: Sendable {
             // Go sniffs the type of a body written without one.
             return .text(200, Self.defaultBody)
         }
+    }
+
+    static func logView(_ v: LogShippingView) -> GoJSON {
+        var fields: [(String, GoJSON)] = [
+            ("TaskARN", .string(v.taskArn)), ("ContainerName", .string(v.containerName)), ("DockerId", .string(v.dockerID)),
+            ("LogGroup", .string(v.group)), ("LogStream", .string(v.stream)), ("Following", .bool(v.following)),
+            ("ShippedEvents", .int(Int64(v.shippedEvents))), ("RejectedEvents", .int(Int64(v.rejectedEvents))), ("Gaps", .int(Int64(v.gaps))),
+        ]
+        if let e = v.lastError { fields.append(("LastError", .string(e))) }
+        return .object(fields)
     }
 
     func metadata() -> EndpointResponse {

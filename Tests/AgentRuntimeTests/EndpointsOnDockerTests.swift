@@ -74,7 +74,8 @@ struct EndpointsOnDockerTests {
                 #expect(port["ContainerPort"] as? Int == 8080 && (port["HostPort"] as? Int ?? 0) > 0)
                 let network = try #require((c["Networks"] as? [[String: Any]])?.first)
                 #expect(network["NetworkMode"] as? String == "bridge")
-                #expect(((network["IPv4Addresses"] as? [String])?.first ?? "").hasPrefix("172."))
+                let ipv4 = (network["IPv4Addresses"] as? [String])?.first ?? ""
+                #expect(ipv4.hasPrefix("172."))
                 #expect(task.body.hasPrefix(#"{"Cluster":"#) && task.body.contains(#""FaultInjectionEnabled":false"#))
                 #expect((try await Self.get(metadata + "/v3/\(endpointID)")).status == 200)
 

@@ -15,6 +15,19 @@ import Testing
         #expect(r.bodyText == #"{"Cluster":"default","ContainerInstanceArn":"\#(Fixture.instanceArn)","Version":"Amazon ECS Agent - v1.105.1 (8dfceca6)"}"#)
     }
 
+    @Test func `v1 logs shows each container's shipping, or the command list when the agent does not ship`() async throws {
+        let s = try Fixture.sources()
+        #expect(await api(s).respond(EndpointRequest(target: "/v1/logs")).bodyText == IntrospectionAPI.defaultBody)
+        var sources = s.endpoints
+        sources.logShipping = {
+            [LogShippingView(taskArn: "arn:t", containerName: "web", dockerID: "abc", group: "/ecs/web", stream: "app/web/t", following: true,
+                             shippedEvents: 12, rejectedEvents: 1, gaps: 0, lastError: "ThrottlingException: slow down <now>")]
+        }
+        let r = await IntrospectionAPI(sources: sources, license: { nil }).respond(EndpointRequest(target: "/v1/logs"))
+        #expect(r.status == 200)
+        #expect(r.bodyText == #"{"Containers":[{"TaskARN":"arn:t","ContainerName":"web","DockerId":"abc","LogGroup":"/ecs/web","LogStream":"app/web/t","Following":true,"ShippedEvents":12,"RejectedEvents":1,"Gaps":0,"LastError":"ThrottlingException: slow down \u003cnow\u003e"}]}"#)
+    }
+
     @Test func tasksAreListedAndFoundByArnOrDockerIDPrefix() async throws {
         let s = try Fixture.sources()
         let a = api(s)
