@@ -112,6 +112,7 @@ struct ContainerShipper {
         var filter = ResumeFilter(cursor)
         var assembler = EventAssembler(startsEvent: try target.eventStartPattern.map { try Regex($0) })
         var builder = BatchBuilder()
+        var duplicates = DuplicateFilter()
         let publishMs = Int64(settings.publishInterval.seconds * 1000)
         while true {
             let wait: Duration? = builder.openedAt.map { max(.zero, $0 + settings.publishInterval - .now) }
@@ -119,6 +120,8 @@ struct ContainerShipper {
             switch await queue.next(timeout: wait) {
             case .entries(let entries):
                 for entry in entries {
+                    // Before anything counts it: a resumed read gets no such copies.
+                    if duplicates.isDuplicate(entry) { continue }
                     let (verdict, isNew) = filter.classify(entry.timestamp)
                     let seq = tracker.read(timestamp: entry.timestamp)
                     if verdict == .gap {

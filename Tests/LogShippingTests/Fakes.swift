@@ -116,3 +116,9 @@ final class MemoryCursorStore: LogCursorStore, Sendable {
     func saveCursor(_ containerID: String, _ cursor: LogCursor) async throws { cursors.withLock { $0[containerID] = cursor } }
     func removeCursor(_ containerID: String) async { _ = cursors.withLock { $0.removeValue(forKey: containerID) } }
 }
+
+extension FakeLogSource {
+    /// Appends entries and then a replay of the last `replayed` of them, as Docker 20.10 does
+    /// when a followed log file rotates.
+    func appendWithReplay(_ e: [LogEntry], replayed: Int) { append(e + e.suffix(replayed)) }
+}

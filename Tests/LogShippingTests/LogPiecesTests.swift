@@ -170,3 +170,27 @@ func entry(_ ms: Int64, _ text: String, stream: LogEntry.Stream = .stdout, ends:
         #expect((try? AwslogsOptions(["awslogs-group": "g", "awslogs-create-group": "true"]))?.createGroup == true)
     }
 }
+
+@Suite struct DuplicateFilterTests {
+    @Test func `entries Docker replays after a rotation are dropped, new ones and parts of one line are kept`() {
+        var f = DuplicateFilter()
+        var verdicts: [Bool] = []
+        for e in [entry(1, "a"), entry(2, "b"), entry(3, "c"),
+                  entry(2, "b"), entry(3, "c"),                              // a replayed run
+                  entry(4, "d"),
+                  entry(5, "part1", ends: false), entry(5, "part2"),         // parts of one long line share their stamp
+                  entry(2, "b", stream: .stderr)] {                          // the other stream has its own history
+            verdicts.append(f.isDuplicate(e))
+        }
+        #expect(verdicts == [false, false, false, true, true, false, false, false, false])
+        #expect(f.dropped == 2)
+    }
+
+    @Test func `a clock stepped back keeps every line`() {
+        var f = DuplicateFilter()
+        var verdicts: [Bool] = []
+        for i in 0..<10 { verdicts.append(f.isDuplicate(entry(1000 + Int64(i), "x\(i)"))) }
+        for i in 0..<10 { verdicts.append(f.isDuplicate(entry(500 + Int64(i), "y\(i)"))) }
+        #expect(verdicts == Array(repeating: false, count: 20), "stamped earlier, never seen")
+    }
+}

@@ -121,6 +121,18 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(api.puts >= 3)
     }
 
+    @Test func `entries Docker replays at a rotation are shipped once`() async throws {
+        let source = FakeLogSource(), store = MemoryCursorStore(), api = FakeLogsAPI(groups: ["g"])
+        source.appendWithReplay(Self.lines(0..<5_000), replayed: 1_300)
+        source.appendWithReplay(Self.lines(5_000..<9_000), replayed: 500)
+        source.end()
+        try await Self.withService(source: source, store: store) { service in
+            service.follow(try Self.target(), api: api)
+            try await Self.waitIdle(service)
+        }
+        #expect(sameLines(api.events("g", "p/app/0123abcd").map(\.message), (0..<9_000).map { "line \($0)" }))
+    }
+
     @Test func `an outage delays shipping and loses nothing`() async throws {
         let source = FakeLogSource(), store = MemoryCursorStore(), api = FakeLogsAPI(groups: ["g"])
         api.fail(.transient("ServiceUnavailable"), times: 25)
