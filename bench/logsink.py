@@ -25,7 +25,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         with lock:
             out = {name: {"events": s["events"], "distinct": len(s["numbers"]), "first": s["first"], "last": s["last"],
-                          "max": max(s["numbers"]) if s["numbers"] else 0} for name, s in streams.items()}
+                          "max": max(s["numbers"]) if s["numbers"] else 0,
+                          "puts": s["puts"], "firstDuplicates": s["dups"]} for name, s in streams.items()}
         self.reply(200, {"streams": out})
 
     def do_POST(self):
@@ -41,7 +42,10 @@ class Handler(BaseHTTPRequestHandler):
                 if head.isdigit():
                     numbers.append(int(head))
             with lock:
-                s = streams.setdefault(name, {"numbers": set(), "events": 0, "first": now, "last": now})
+                s = streams.setdefault(name, {"numbers": set(), "events": 0, "first": now, "last": now, "dups": [], "puts": 0})
+                s["puts"] += 1
+                if len(s["dups"]) < 20:
+                    s["dups"] += [(n, s["puts"]) for n in numbers if n in s["numbers"]][:20 - len(s["dups"])]
                 s["numbers"].update(numbers)
                 s["events"] += len(req["logEvents"])
                 s["last"] = now

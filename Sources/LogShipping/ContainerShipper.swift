@@ -72,7 +72,8 @@ struct ContainerShipper {
     let logger: Logger
     let progress: @Sendable (LogCursor, String?) -> Void
 
-    private struct Streamed: Error {}
+    /// Shipping stalled and the read was given up: read again from the cursor.
+    struct Reopen: Error {}
 
     /// Until the output ends (returns) or the task is cancelled.
     func run() async {
@@ -85,6 +86,9 @@ struct ContainerShipper {
                 return
             } catch is CancellationError {
                 return
+            } catch is Reopen {
+                backoff.reset()
+                continue
             } catch {
                 let delay = backoff.next()
                 logger.warning("reading the container's output failed; reading again from the last shipped line",
@@ -119,9 +123,10 @@ struct ContainerShipper {
                 ?? (assembler.oldestPending != nil ? settings.publishInterval : nil)
             switch await queue.next(timeout: wait) {
             case .entries(let entries):
+                let now = Int64(Clock.epochMilliseconds()) * 1_000_000
                 for entry in entries {
                     // Before anything counts it: a resumed read gets no such copies.
-                    if duplicates.isDuplicate(entry) { continue }
+                    if duplicates.isDuplicate(entry, now: now) { continue }
                     let (verdict, isNew) = filter.classify(entry.timestamp)
                     let seq = tracker.read(timestamp: entry.timestamp)
                     if verdict == .gap {
@@ -131,22 +136,26 @@ struct ContainerShipper {
                     }
                     guard isNew else { continue }
                     for event in assembler.push(entry, seq: seq) {
-                        if let batch = builder.add(event) { try await ship(batch, tracker: &tracker, ensured: &ensured) }
+                        if let batch = builder.add(event) { try await ship(batch, tracker: &tracker, ensured: &ensured, reader: reader) }
                     }
                 }
             case .timeout:
                 let now = Int64(Clock.epochMilliseconds())
                 for event in assembler.flush(olderThan: publishMs, now: now, lastSeq: tracker.lastSeq) {
-                    if let batch = builder.add(event) { try await ship(batch, tracker: &tracker, ensured: &ensured) }
+                    if let batch = builder.add(event) { try await ship(batch, tracker: &tracker, ensured: &ensured, reader: reader) }
                 }
                 if let opened = builder.openedAt, opened + settings.publishInterval <= .now, let batch = builder.drain() {
-                    try await ship(batch, tracker: &tracker, ensured: &ensured)
+                    try await ship(batch, tracker: &tracker, ensured: &ensured, reader: reader)
                 }
             case .end:
                 for event in assembler.finish(lastSeq: tracker.lastSeq) {
-                    if let batch = builder.add(event) { try await ship(batch, tracker: &tracker, ensured: &ensured) }
+                    if let batch = builder.add(event) { try await ship(batch, tracker: &tracker, ensured: &ensured, reader: reader) }
                 }
-                if let batch = builder.drain() { try await ship(batch, tracker: &tracker, ensured: &ensured) }
+                if let batch = builder.drain() { try await ship(batch, tracker: &tracker, ensured: &ensured, reader: reader) }
+                if duplicates.dropped > 0 || duplicates.keptOutOfOrder > 0 {
+                    logger.notice("entries Docker sent twice were dropped", metadata: [
+                        "dropped": "\(duplicates.dropped)", "keptOutOfOrder": "\(duplicates.keptOutOfOrder)", "entries": "\(tracker.lastSeq + 1)"])
+                }
                 return
             case .failed(let error):
                 throw error
@@ -156,9 +165,13 @@ struct ContainerShipper {
     }
 
     /// Puts `batch` until it is accepted (or refused for its content), then saves the cursor.
-    func ship(_ batch: LogBatch, tracker: inout CursorTracker, ensured: inout Bool) async throws {
+    /// While it fails, the reader is stopped: Docker's files hold the lines, and reading again
+    /// from the cursor afterwards notices any that rotated away meanwhile (a reader held open
+    /// would skip them silently); `Reopen` is thrown once the batch is in.
+    func ship(_ batch: LogBatch, tracker: inout CursorTracker, ensured: inout Bool, reader: Task<Void, Never>) async throws {
         var backoff = settings.retry, refusedBackoff = settings.refusedRetry
         var failingSince: ContinuousClock.Instant?
+        var notFoundStreak = 0
         var lastLogged: ContinuousClock.Instant?
         var rejected = 0
         while true {
@@ -174,13 +187,17 @@ struct ContainerShipper {
                 let delay: Duration
                 switch error {
                 case .notFound:
+                    // Create the stream (and group) and send again at once; a stream that
+                    // stays missing right after it was made is waited for like a refusal.
                     ensured = false
-                    delay = .zero
+                    notFoundStreak += 1
+                    guard notFoundStreak > 2 else { continue }
+                    delay = refusedBackoff.next()
                 case .invalidBatch(let message):
+                    delay = .zero
                     rejected = batch.events.count
                     logger.error("CloudWatch Logs refused a batch; its events are counted as rejected",
                                  metadata: ["events": "\(batch.events.count)", "error": "\(message)"])
-                    delay = .zero
                 case .transient:
                     delay = backoff.next()
                 case .refused:
@@ -188,15 +205,18 @@ struct ContainerShipper {
                 }
                 if case .invalidBatch = error { break }
                 let now = ContinuousClock.now
-                if failingSince == nil { failingSince = now }
-                if case .notFound = error {} else if lastLogged == nil || now - lastLogged! >= settings.failureLogEvery {
+                if failingSince == nil {
+                    failingSince = now
+                    reader.cancel()
+                }
+                if lastLogged == nil || now - lastLogged! >= settings.failureLogEvery {
                     lastLogged = now
                     logger.warning("shipping to CloudWatch Logs is failing; the lines wait in Docker's log",
                                    metadata: ["error": "\(error)", "failingForSeconds": "\(Int((now - failingSince!).seconds))",
                                               "retryInSeconds": "\(Double(Int((delay.seconds * 10).rounded(.up))) / 10)"])
                     progress(tracker.cursor, error.description)
                 }
-                if delay > .zero { try await Task.sleep(for: delay) }
+                try await Task.sleep(for: delay)
             }
         }
         if rejected > 0 && rejected < batch.events.count {
@@ -212,6 +232,7 @@ struct ContainerShipper {
             logger.error("shipping cursor not saved; a restart now would ship this batch again", metadata: ["error": "\(error)"])
         }
         progress(cursor, nil)
+        if reader.isCancelled { throw Reopen() }
     }
 
     func ensureStream() async throws(LogsAPIError) {

@@ -180,7 +180,7 @@ func entry(_ ms: Int64, _ text: String, stream: LogEntry.Stream = .stdout, ends:
                   entry(4, "d"),
                   entry(5, "part1", ends: false), entry(5, "part2"),         // parts of one long line share their stamp
                   entry(2, "b", stream: .stderr)] {                          // the other stream has its own history
-            verdicts.append(f.isDuplicate(e))
+            verdicts.append(f.isDuplicate(e, now: 1_000_000_000_000))
         }
         #expect(verdicts == [false, false, false, true, true, false, false, false, false])
         #expect(f.dropped == 2)
@@ -189,8 +189,20 @@ func entry(_ ms: Int64, _ text: String, stream: LogEntry.Stream = .stdout, ends:
     @Test func `a clock stepped back keeps every line`() {
         var f = DuplicateFilter()
         var verdicts: [Bool] = []
-        for i in 0..<10 { verdicts.append(f.isDuplicate(entry(1000 + Int64(i), "x\(i)"))) }
-        for i in 0..<10 { verdicts.append(f.isDuplicate(entry(500 + Int64(i), "y\(i)"))) }
-        #expect(verdicts == Array(repeating: false, count: 20), "stamped earlier, never seen")
+        // Stamps in ms: the clock was at 1.01 s, then stepped back to 0.5 s.
+        for i in 0..<10 { verdicts.append(f.isDuplicate(entry(1000 + Int64(i), "x\(i)"), now: (1000 + Int64(i)) * 1_000_000)) }
+        for i in 0..<10 { verdicts.append(f.isDuplicate(entry(500 + Int64(i), "y\(i)"), now: (500 + Int64(i)) * 1_000_000)) }
+        #expect(verdicts == Array(repeating: false, count: 20), "stamped earlier, never seen, while the clock is behind")
+        #expect(f.keptOutOfOrder == 10)
+    }
+
+    @Test func `a replay longer than the memory is still dropped`() {
+        var f = DuplicateFilter()
+        let lines = (0..<10_000).map { entry(Int64($0), "l\($0)") }
+        let now: Int64 = 20_000 * 1_000_000
+        var kept = 0
+        for e in lines + lines + [entry(10_000, "new")] where !f.isDuplicate(e, now: now) { kept += 1 }
+        #expect(kept == 10_001)
+        #expect(f.dropped == 10_000)
     }
 }

@@ -183,7 +183,8 @@ struct SeededGenerator: RandomNumberGenerator {
         source.end()
         try await Self.withService(source: source, store: store) { service in
             service.follow(try Self.target(["awslogs-group": "g", "awslogs-stream": "s"]), api: api)
-            try await Task.sleep(for: .milliseconds(100))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while service.statuses().first?.lastError == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
             #expect(api.events("g", "s").isEmpty)
             #expect(service.statuses().first?.lastError?.contains("awslogs-create-group") == true)
             try await api.createLogGroup("g")
@@ -209,6 +210,33 @@ struct SeededGenerator: RandomNumberGenerator {
             #expect(service.statuses().first?.cursor.gaps == 1)
         }
         #expect(sameLines(api.events("g", "p/app/0123abcd").map(\.message), (0..<100).map { "line \($0)" } + (150..<200).map { "line \($0)" }))
+    }
+
+    @Test func `during an outage the read is given up, so lines rotated away meanwhile are found as a gap`() async throws {
+        let source = FakeLogSource(), store = MemoryCursorStore(), api = FakeLogsAPI(groups: ["g"])
+        source.append(Self.lines(0..<1_000))
+        try await Self.withService(source: source, store: store) { service in
+            service.follow(try Self.target(), api: api)
+            while api.events("g", "p/app/0123abcd").count < 1_000 { try await Task.sleep(for: .milliseconds(1)) }
+            api.fail(.transient("down"))
+            let puts = api.puts
+            source.append(Self.lines(1_000..<1_100))
+            while api.puts <= puts { try await Task.sleep(for: .milliseconds(1)) }
+            // More output, and Docker's files rotate past the cursor while CloudWatch is away.
+            source.append(Self.lines(1_100..<3_000))
+            source.rotateAway(2_000)
+            source.end()
+            api.fail(nil)
+            try await Self.waitIdle(service)
+            #expect(service.statuses().first?.cursor.gaps == 1)
+        }
+        let got = api.events("g", "p/app/0123abcd").map(\.message)
+        // The batch in flight at the failure is sent once it is accepted; what Docker still
+        // holds after it follows; the rest is the gap.
+        #expect(Array(got.prefix(1_000)) == (0..<1_000).map { "line \($0)" })
+        #expect(sameLines(got, (0..<1_100).map { "line \($0)" } + (2_000..<3_000).map { "line \($0)" }))
+        #expect(Set(got).count == got.count, "no duplicates")
+        #expect(source.follows >= 2, "the read was given up and opened again")
     }
 
     @Test func `events CloudWatch refuses are counted as rejected`() async throws {
