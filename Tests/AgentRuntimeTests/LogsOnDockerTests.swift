@@ -215,3 +215,50 @@ extension LogsOnDockerTests {
         }
     }
 }
+
+extension LogsOnDockerTests {
+    @Test("Other drivers pass through: with journald, journalctl CONTAINER_NAME=<name> shows the container's output")
+    func journaldDriver() async throws {
+        try await DockerFixture.with { docker in
+            let server = try LocalServerProcess()
+            var agent: AgentProcess?
+            var arn: String?
+            try await withCleanup {
+                try await server.start()
+                let cli = AWSCLI(endpoint: server.url)
+                let marker = "journald-marker-\(UUID().uuidString.prefix(8))"
+                try await TasksOnDockerTests.register(cli, family: "journaldlogs", containers: """
+                    [{"name":"main","image":"\(TestEnvironment.testImage)","memory":16,"dockerLabels":\(TasksOnDockerTests.labels()),
+                      "command":["sh","-c","echo \(marker); echo \(marker)-err >&2; sleep 3600"],"logConfiguration":{"logDriver":"journald"}}]
+                    """)
+                let process = try AgentProcess(backend: server.url, cluster: "", extra: Self.settings.merging([
+                    "ECS_AVAILABLE_LOGGING_DRIVERS": #"["json-file","journald","awslogs","none"]"#,
+                ]) { _, b in b })
+                agent = process
+                try process.start()
+                try await process.waitForLog("ACS connected")
+                let taskArn = try #require(try await cli.ecs(["run-task", "--task-definition", "journaldlogs"]).string("tasks.0.taskArn"))
+                arn = taskArn
+                var name = ""
+                try await eventually(timeout: .seconds(60), "the container running") {
+                    guard let c = try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(taskArn)")).first,
+                          c.state == "running" else { return false }
+                    name = String((c.names?.first ?? "").drop { $0 == "/" })
+                    return true
+                }
+                var out = ""
+                let dockerName = name
+                try await eventually(timeout: .seconds(30), "the container's lines in the journal") {
+                    out = try await Subprocess.runDetached {
+                        try Subprocess.run(["journalctl", "CONTAINER_NAME=\(dockerName)", "-o", "cat", "--no-pager"], environment: [:])
+                    }.stdout
+                    return out.contains(marker + "-err")
+                }
+                #expect(out.contains(marker + "\n"))
+            } cleanup: {
+                await agent?.kill9(); await server.stop()
+                await TasksOnDockerTests.removeLeftovers(docker, taskArn: arn)
+            }
+        }
+    }
+}
