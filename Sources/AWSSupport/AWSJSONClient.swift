@@ -148,6 +148,8 @@ public struct AWSJSONClient: Sendable {
             error.requestId = requestId
             throw .service(error)
         }
+        // Operations without output (CreateLogGroup, CreateLogStream) may answer with no body.
+        if parsed == nil && text.allSatisfy(\.isWhitespace) { return .object([:]) }
         guard let parsed else { throw .malformed(operation: operation, reason: "not JSON: \(text.prefix(200))") }
         return parsed
     }

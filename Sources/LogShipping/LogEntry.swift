@@ -107,6 +107,9 @@ public struct DuplicateFilter {
 
     private struct Recent {
         var lastStamp = Int64.min
+        /// Whether the stream's last entry ended its line: the parts of a long line share one
+        /// stamp (and often their bytes), and are not replays of each other.
+        var lastEndedLine = true
         var ring: [Int] = []
         var next = 0
         var keys: Set<Int> = []
@@ -128,7 +131,9 @@ public struct DuplicateFilter {
         let key = hasher.finalize()
         var r = streams[entry.stream] ?? Recent()
         defer { streams[entry.stream] = r }
-        if entry.timestamp <= r.lastStamp {
+        let continuation = entry.timestamp == r.lastStamp && !r.lastEndedLine
+        defer { r.lastEndedLine = entry.endsLine }
+        if entry.timestamp <= r.lastStamp && !continuation {
             if r.keys.contains(key) || (entry.timestamp < r.lastStamp && now >= r.lastStamp) {
                 dropped += 1
                 return true

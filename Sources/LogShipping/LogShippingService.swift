@@ -81,8 +81,9 @@ public final class LogShippingService: Service, Sendable {
         while ContinuousClock.now < deadline, state.withLock({ $0.entries[containerID]?.running ?? false }) {
             guard (try? await Task.sleep(for: .milliseconds(250))) != nil else { break }
         }
-        let left = state.withLock { $0.entries.removeValue(forKey: containerID) }
-        if let left, left.running {
+        // A container never followed (not shipped by the agent) has no cursor either.
+        guard let left = state.withLock({ $0.entries.removeValue(forKey: containerID) }) else { return }
+        if left.running {
             logger.error("container removed while its output was still being shipped; lines not yet shipped are lost",
                          metadata: ["container": "\(left.status.containerName)", "shippedEvents": "\(left.status.cursor.shipped)",
                                     "lastError": "\(left.status.lastError ?? "")"])

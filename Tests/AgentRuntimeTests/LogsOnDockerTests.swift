@@ -33,7 +33,7 @@ struct LogsOnDockerTests {
         #"{"logDriver":"awslogs","options":{"awslogs-group":"\#(group)","awslogs-region":"us-west-2","awslogs-endpoint":"\#(moto.url)","awslogs-create-group":"true","awslogs-stream-prefix":"app"\#(extra)}}"#
     }
 
-    @Test("100,000 numbered lines arrive once and in order, with stderr, Unicode, an oversized line split as Docker splits it, and multi-line events joined")
+    @Test("100,000 numbered lines arrive once and in order, with stderr, Unicode, an oversized line split as Docker splits it, and multi-line events joined by pattern and by datetime format")
     func everyLineOnce() async throws {
         try await DockerFixture.with { docker in
             let moto = try MotoServer()
@@ -47,12 +47,16 @@ struct LogsOnDockerTests {
                 let image = TestEnvironment.testImage
                 let main = "seq 1 100000; printf 'héllo wörld ✓ 日本\\n'; echo to-stderr >&2; head -c 300000 /dev/zero | tr '\\0' x; echo"
                 let multi = #"printf 'ERROR a\n  at 1\n  at 2\nERROR b\n  at 3\n'"#
+                let dated = #"printf '2024-05-01 10:20:30 first\ncontinued\n2024-05-01 10:20:31 second\n'"#
                 try await TasksOnDockerTests.register(cli, family: "logs", containers: """
                     [{"name":"main","image":"\(image)","memory":32,"essential":true,"dockerLabels":\(TasksOnDockerTests.labels()),
                       "command":["sh","-c",\(jsonString(main))],"logConfiguration":\(Self.awslogs(moto, group: "/ecs/logs"))},
                      {"name":"multi","image":"\(image)","memory":16,"essential":false,"dockerLabels":\(TasksOnDockerTests.labels()),
                       "command":["sh","-c",\(jsonString(multi))],
-                      "logConfiguration":\(Self.awslogs(moto, group: "/ecs/logs", extra: #","awslogs-multiline-pattern":"^ERROR""#))}]
+                      "logConfiguration":\(Self.awslogs(moto, group: "/ecs/logs", extra: #","awslogs-multiline-pattern":"^ERROR""#))},
+                     {"name":"dated","image":"\(image)","memory":16,"essential":false,"dockerLabels":\(TasksOnDockerTests.labels()),
+                      "command":["sh","-c",\(jsonString(dated))],
+                      "logConfiguration":\(Self.awslogs(moto, group: "/ecs/logs", extra: #","awslogs-datetime-format":"%Y-%m-%d %H:%M:%S""#))}]
                     """)
                 let process = try AgentProcess(backend: server.url, cluster: "", extra: Self.settings)
                 agent = process
@@ -82,6 +86,12 @@ struct LogsOnDockerTests {
                     return joined.count >= 2
                 }
                 #expect(joined == ["ERROR a\n  at 1\n  at 2\n", "ERROR b\n  at 3\n"])
+                var byDate: [String] = []
+                try await eventually(timeout: .seconds(30), "the datetime-format container's events") {
+                    byDate = (try? await Self.events(aws, group: "/ecs/logs", stream: "app/dated/\(taskID)"))?.map(\.message) ?? []
+                    return byDate.count >= 2
+                }
+                #expect(byDate == ["2024-05-01 10:20:30 first\ncontinued\n", "2024-05-01 10:20:31 second\n"])
 
                 // Docker kept the output in rotated local files, not in its awslogs driver.
                 let containers = try await docker.docker.listContainers(filters: .label("com.amazonaws.ecs.task-arn=\(taskArn)"))
@@ -89,6 +99,7 @@ struct LogsOnDockerTests {
                     #expect(try await docker.docker.inspectContainer(id).hostConfig?.logConfig?.type == "local")
                 }
             } cleanup: {
+                if ProcessInfo.processInfo.environment["ECS_TEST_SHOW_AGENT_LOG"] != nil { print(agent?.allLogs.suffix(12000) ?? "") }
                 await agent?.kill9(); await server.stop(); moto.stop()
                 await TasksOnDockerTests.removeLeftovers(docker, taskArn: arn)
             }
@@ -135,6 +146,7 @@ struct LogsOnDockerTests {
                 #expect(config["awslogs-endpoint"] == moto.url)
                 #expect(config["max-buffer-size"] == "10m")
             } cleanup: {
+                if ProcessInfo.processInfo.environment["ECS_TEST_SHOW_AGENT_LOG"] != nil { print(agent?.allLogs.suffix(12000) ?? "") }
                 await agent?.kill9(); await server.stop(); moto.stop()
                 await TasksOnDockerTests.removeLeftovers(docker, taskArn: arn)
             }
@@ -257,6 +269,68 @@ extension LogsOnDockerTests {
                 #expect(out.contains(marker + "\n"))
             } cleanup: {
                 await agent?.kill9(); await server.stop()
+                await TasksOnDockerTests.removeLeftovers(docker, taskArn: arn)
+            }
+        }
+    }
+}
+
+extension LogsOnDockerTests {
+    @Test("Lines rotated out of Docker's files during a CloudWatch outage are reported: a gap in the log and in /v1/logs, and shipping goes on after it")
+    func rotatedAwayDuringOutage() async throws {
+        try await DockerFixture.with { docker in
+            var moto = try MotoServer()
+            try await moto.start()
+            let port = moto.port
+            let server = try LocalServerProcess()
+            var agent: AgentProcess?
+            var arn: String?
+            try await withCleanup {
+                try await server.start()
+                let cli = AWSCLI(endpoint: server.url)
+                // 1,000 lines; a pause; 100 lines (their put fails: shipping stops reading); a
+                // pause; then a burst far larger than the 2 × 100 KB Docker keeps.
+                let script = "seq 1 1000; sleep 8; seq 1001 1100; sleep 6; seq 1101 60000; exec sleep 3600"
+                try await TasksOnDockerTests.register(cli, family: "gaplogs", containers: """
+                    [{"name":"main","image":"\(TestEnvironment.testImage)","memory":32,"dockerLabels":\(TasksOnDockerTests.labels()),
+                      "command":["sh","-c",\(jsonString(script))],"logConfiguration":\(Self.awslogs(moto, group: "/ecs/gap"))}]
+                    """)
+                let process = try AgentProcess(backend: server.url, cluster: "", extra: Self.settings.merging([
+                    "ECS_AWSLOGS_LOCAL_MAX_SIZE": "100k", "ECS_AWSLOGS_LOCAL_MAX_FILE": "2",
+                ]) { _, b in b })
+                agent = process
+                try process.start()
+                try await process.waitForLog("ACS connected")
+                let taskArn = try #require(try await cli.ecs(["run-task", "--task-definition", "gaplogs"]).string("tasks.0.taskArn"))
+                arn = taskArn
+                let stream = "app/main/\(taskArn.split(separator: "/").last!)"
+                try await eventually(timeout: .seconds(60), "the first 1,000 lines shipped") {
+                    ((try? await Self.events(AWSCLI(endpoint: moto.url), group: "/ecs/gap", stream: stream)) ?? []).count >= 1_000
+                }
+                moto.stop()
+                try await process.waitForLog("shipping to CloudWatch Logs is failing", timeout: .seconds(30))
+                try await Task.sleep(for: .seconds(10))
+                moto = try MotoServer(port: port)
+                try await moto.start()
+                try await process.waitForLog("lines were rotated out of Docker's log", timeout: .seconds(90))
+                let aws = AWSCLI(endpoint: moto.url)
+                var after: [String] = []
+                try await eventually(timeout: .seconds(60), "the lines after the gap shipped") {
+                    after = ((try? await Self.events(aws, group: "/ecs/gap", stream: stream)) ?? []).map(\.message)
+                    return after.last == "60000"
+                }
+                #expect(after.count < 59_000, "Docker no longer held most of the burst: \(after.count) lines after the outage")
+                let introspection = try #require(process.listeningPort("introspection"))
+                let body = try await Subprocess.runDetached {
+                    try Subprocess.run(["curl", "-s", "-m", "5", "http://127.0.0.1:\(introspection)/v1/logs"], environment: [:])
+                }.stdout
+                let view = try #require((try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["Containers"] as? [[String: Any]])
+                let entry = try #require(view.first { $0["LogStream"] as? String == stream }, "\(body)")
+                #expect((entry["Gaps"] as? Int ?? 0) >= 1, "\(body)")
+                #expect(entry["LogGroup"] as? String == "/ecs/gap")
+            } cleanup: {
+                if ProcessInfo.processInfo.environment["ECS_TEST_SHOW_AGENT_LOG"] != nil { print(agent?.allLogs.suffix(12000) ?? "") }
+                await agent?.kill9(); await server.stop(); moto.stop()
                 await TasksOnDockerTests.removeLeftovers(docker, taskArn: arn)
             }
         }

@@ -81,9 +81,7 @@ final class FakeLogsAPI: LogsAPI, Sendable {
     var groups: Set<String> { state.withLock { $0.groups } }
 
     func createLogGroup(_ group: String) async throws(LogsAPIError) {
-        try state.withLock { s throws(LogsAPIError) in
-            s.groups.insert(group)
-        }
+        state.withLock { s in _ = s.groups.insert(group) }
     }
 
     func createLogStream(group: String, stream: String) async throws(LogsAPIError) {

@@ -186,6 +186,18 @@ func entry(_ ms: Int64, _ text: String, stream: LogEntry.Stream = .stdout, ends:
         #expect(f.dropped == 2)
     }
 
+    @Test func `the identical 16 KiB parts of one long line are all kept`() {
+        var f = DuplicateFilter()
+        let chunk = String(repeating: "x", count: 16_384)
+        var verdicts: [Bool] = []
+        for e in [entry(7, chunk, ends: false), entry(7, chunk, ends: false), entry(7, chunk, ends: false), entry(7, "xx")] {
+            verdicts.append(f.isDuplicate(e, now: 1_000_000_000_000))
+        }
+        #expect(verdicts == [false, false, false, false])
+        let again = f.isDuplicate(entry(7, "xx"), now: 1_000_000_000_000)
+        #expect(again, "the line again after it ended is a replay")
+    }
+
     @Test func `a clock stepped back keeps every line`() {
         var f = DuplicateFilter()
         var verdicts: [Bool] = []
