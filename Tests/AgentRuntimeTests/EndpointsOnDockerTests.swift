@@ -120,7 +120,7 @@ struct EndpointsOnDockerTests {
                 // An AWS SDK's container credential provider takes them from here and signs with them.
                 let moto = try MotoServer()
                 try await moto.start()
-                defer { moto.stop() }
+                defer { Task { await moto.stop() } }
                 let script = """
                 import botocore.session
                 s = botocore.session.get_session()

@@ -127,7 +127,7 @@ extension TasksOnDockerTests {
                 #expect(!process.allLogs.contains(TestEnvironment.registryPassword), "the registry password reached the log")
                 #expect(!process.allLogs.contains("\(TestEnvironment.ecrRegistryID)-auth-token"), "the ECR token's password reached the log")
             } cleanup: {
-                await agent?.kill9(); await server.stop(); moto.stop()
+                await agent?.kill9(); await server.stop(); await moto.stop()
                 for arn in arns { await Self.removeLeftovers(docker, taskArn: arn) }
             }
         }

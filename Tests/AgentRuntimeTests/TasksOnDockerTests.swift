@@ -314,7 +314,7 @@ struct TasksOnDockerTests {
                 #expect(!saved.isEmpty)
                 #expect(saved.range(of: Data("s3cr3t-db".utf8)) == nil && saved.range(of: Data("t0ken-api".utf8)) == nil, "a secret reached the state database")
             } cleanup: {
-                await agent?.kill9(); await server.stop(); moto.stop()
+                await agent?.kill9(); await server.stop(); await moto.stop()
                 for arn in arns { await Self.removeLeftovers(docker, taskArn: arn) }
             }
         }

@@ -100,10 +100,9 @@ public final class AgentProcess: @unchecked Sendable {
     }
 
     private func reap(_ process: Process, timeout: Duration) async -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        await waitForExit(process, limit: timeout)
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        await waitForExit(process, limit: .seconds(30))
         ChildReaper.unregister(process.processIdentifier)
         return process.terminationStatus
     }

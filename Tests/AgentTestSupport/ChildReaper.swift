@@ -33,3 +33,16 @@ public func withCleanup<T>(_ body: () async throws -> T, cleanup: () async -> Vo
         throw error
     }
 }
+
+/// Waits up to `limit` for a child to be seen exited. In a task of its own: in a cancelled
+/// caller `Task.sleep` throws at once, and a loop on it would spin on the very dispatch threads
+/// Foundation needs to notice the exit (seen: both of CI's threads pegged, children left as
+/// zombies, the run hung).
+public func waitForExit(_ process: Process, limit: Duration) async {
+    struct Box: @unchecked Sendable { let process: Process }
+    let box = Box(process: process)
+    await Task.detached {
+        let deadline = ContinuousClock.now + limit
+        while box.process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+    }.value
+}

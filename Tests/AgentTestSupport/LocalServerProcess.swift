@@ -46,10 +46,9 @@ public final class LocalServerProcess: @unchecked Sendable {
     public func stop(timeout: Duration = .seconds(15)) async -> Int32 {
         guard process.isRunning else { return process.terminationStatus }
         process.terminate()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        await waitForExit(process, limit: timeout)
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        await waitForExit(process, limit: .seconds(30))
         ChildReaper.unregister(process.processIdentifier)
         output.stop()
         return process.terminationStatus

@@ -27,19 +27,19 @@ public final class MotoServer: @unchecked Sendable {
         }
     }
 
-    /// SIGTERM, then SIGKILL after two seconds: moto_server does not always stop on SIGTERM,
-    /// and Foundation's waitUntilExit spins while it waits.
-    public func stop() {
+    /// SIGTERM, then SIGKILL after two seconds: moto_server does not always stop on SIGTERM.
+    /// Waits with Task.sleep: a blocking wait would hold one of Swift concurrency's few
+    /// threads, and other tests' deadlines would fire late.
+    public func stop() async {
         guard process.isRunning else { return }
         let pid = process.processIdentifier
         kill(pid, SIGTERM)
-        for _ in 0..<40 where process.isRunning { usleep(50_000) }
+        await waitForExit(process, limit: .seconds(2))
         if process.isRunning { kill(pid, SIGKILL) }
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, 0)
+        await waitForExit(process, limit: .seconds(30))
     }
 
-    deinit { stop() }
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
     /// Whether something accepts TCP connections on the loopback port.
     static func accepts(port: Int) -> Bool {

@@ -60,7 +60,7 @@ public final class SecondDockerd: @unchecked Sendable {
         guard let process, process.isRunning else { return }
         process.terminate()
         let deadline = ContinuousClock.now + .seconds(30)
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        await waitForExit(process, limit: deadline - ContinuousClock.now)
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         ChildReaper.unregister(process.processIdentifier)
     }

@@ -168,7 +168,7 @@ struct CredentialsAndShutdownTests {
     func stsCredentials() async throws {
         let moto = try MotoServer()
         try await moto.start()
-        defer { moto.stop() }
+        defer { Task { await moto.stop() } }
         let server = try LocalServerProcess(extraArguments: ["--sts-endpoint", moto.url])
         try await server.start()
         defer { Task { await server.stop() } }
