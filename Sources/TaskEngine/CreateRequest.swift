@@ -140,9 +140,8 @@ public enum CreateRequest {
         host["CpuShares"] = .int(Int64(min(maximumShares, max(minimumShares, container.cpu ?? 0))))
         if let memory = container.memory, memory > 0 { host["Memory"] = .int(max(minimumMemory, Int64(memory) << 20)) }
         for (key, value) in try parseObject(container.dockerConfig?.hostConfig, what: "dockerConfig.hostConfig", container: name) { host[key] = value }
-        if let log = try LogRouting.hostLogConfig(container, task: task, policy: context.logging, executionCredentialsID: context.executionCredentialsID) {
-            host["LogConfig"] = log
-        }
+        host["LogConfig"] = try LogRouting.hostLogConfig(host["LogConfig"], container: container, task: task, policy: context.logging,
+                                                         executionCredentialsID: context.executionCredentialsID)
         if let parent = context.cgroupParent { host["CgroupParent"] = .string(parent) }
         switch task.networkMode ?? "bridge" {
         case "", "bridge": host["NetworkMode"] = "bridge"

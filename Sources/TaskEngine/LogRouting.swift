@@ -19,8 +19,13 @@ public struct LoggingPolicy: Sendable {
 public enum LogRouting {
     /// The container's log driver and options, as the backend put them in `dockerConfig.hostConfig`.
     public static func logConfig(of container: ACSContainer) -> (driver: String, options: [String: String])? {
-        guard let text = container.dockerConfig?.hostConfig, let config = JSONValue.parse(text)?["LogConfig"],
-              let driver = config["Type"]?.stringValue, !driver.isEmpty else { return nil }
+        guard let text = container.dockerConfig?.hostConfig else { return nil }
+        return logConfig(JSONValue.parse(text)?["LogConfig"])
+    }
+
+    /// `{"Type": ..., "Config": {...}}` read; nil without a driver.
+    static func logConfig(_ config: JSONValue?) -> (driver: String, options: [String: String])? {
+        guard let config, let driver = config["Type"]?.stringValue, !driver.isEmpty else { return nil }
         var options: [String: String] = [:]
         for (k, v) in config["Config"]?.objectValue ?? [:] { if let s = v.stringValue { options[k] = s } }
         return (driver, options)
@@ -34,8 +39,10 @@ public enum LogRouting {
 
     /// `HostConfig.LogConfig` for the create call. Refuses a driver the instance does not offer
     /// and awslogs options Docker's driver would refuse, naming the option.
-    static func hostLogConfig(_ container: ACSContainer, task: ACSTask, policy: LoggingPolicy, executionCredentialsID: String?) throws(CreateRequestError) -> JSONValue? {
-        guard let (driver, found) = logConfig(of: container) else { return nil }
+    /// `given`: the `LogConfig` of the backend's hostConfig, already parsed by the caller.
+    static func hostLogConfig(_ given: JSONValue?, container: ACSContainer, task: ACSTask, policy: LoggingPolicy,
+                              executionCredentialsID: String?) throws(CreateRequestError) -> JSONValue? {
+        guard let (driver, found) = logConfig(given) else { return given }
         var options = found
         let name = container.name ?? ""
         if let available = policy.availableDrivers, !available.contains(driver) {
