@@ -19,7 +19,12 @@ struct DockerLogSource: ContainerLogSource {
     let docker: DockerClient
 
     func follow(containerID: String, since: Int64, deliver: @escaping @Sendable (LogEntry) async -> Void) async throws {
-        let tty = try await docker.inspectContainer(containerID).config?.tty ?? false
+        let tty: Bool
+        do {
+            tty = try await docker.inspectContainer(containerID).config?.tty ?? false
+        } catch let error as DockerError where error.status == 404 {
+            throw ContainerGone()
+        }
         var pending: [UInt8] = []
         try await docker.followLogs(containerID, since: since > 0 ? DockerTimestamp.sinceParameter(since) : nil, tty: tty) { chunk in
             let stream: LogEntry.Stream = chunk.stream == .stderr ? .stderr : .stdout

@@ -9,8 +9,14 @@ import Logging
 public protocol ContainerLogSource: Sendable {
     /// Follows the output from `since` (nanoseconds since the epoch, inclusive; 0 for all),
     /// handing each entry to `deliver` and reading no further until it returns; returns when
-    /// the container has stopped and all its output was delivered.
+    /// the container has stopped and all its output was delivered. Throws `ContainerGone` when
+    /// there is no such container.
     func follow(containerID: String, since: Int64, deliver: @escaping @Sendable (LogEntry) async -> Void) async throws
+}
+
+/// The container no longer exists (removed behind the agent's back): its output went with it.
+public struct ContainerGone: Error, Sendable {
+    public init() {}
 }
 
 /// Where shipping cursors are kept (SQLite in the agent).
@@ -89,6 +95,10 @@ struct ContainerShipper {
             } catch is Reopen {
                 backoff.reset()
                 continue
+            } catch is ContainerGone {
+                logger.warning("the container is gone; what it wrote since the last shipped line went with it",
+                               metadata: ["shippedEvents": "\(cursor.shipped)"])
+                return
             } catch {
                 let delay = backoff.next()
                 logger.warning("reading the container's output failed; reading again from the last shipped line",

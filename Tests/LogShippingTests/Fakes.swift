@@ -11,6 +11,7 @@ final class FakeLogSource: ContainerLogSource, Sendable {
         var ended = false
         var failAfter: Int?
         var follows = 0
+        var gone = false
     }
     private let state = Mutex(State())
 
@@ -20,12 +21,15 @@ final class FakeLogSource: ContainerLogSource, Sendable {
     /// The next follow breaks (like a dockerd restart) after delivering `n` entries.
     func failNextFollow(after n: Int) { state.withLock { $0.failAfter = n } }
     var follows: Int { state.withLock { $0.follows } }
+    /// The container is removed: a follow finds no such container.
+    func remove() { state.withLock { $0.gone = true } }
 
     struct Broken: Error {}
 
     func follow(containerID: String, since: Int64, deliver: @escaping @Sendable (LogEntry) async -> Void) async throws {
         var index = 0
         var delivered = 0
+        if state.withLock({ $0.gone }) { throw ContainerGone() }
         let failAfter = state.withLock { s -> Int? in
             s.follows += 1
             defer { s.failAfter = nil }

@@ -247,6 +247,18 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(source.follows >= 2, "the read was given up and opened again")
     }
 
+    @Test func `a container removed behind the agent's back ends its shipping instead of retrying forever`() async throws {
+        let source = FakeLogSource(), store = MemoryCursorStore(), api = FakeLogsAPI(groups: ["g"])
+        source.append(Self.lines(0..<10))
+        source.failNextFollow(after: 10)
+        source.remove()
+        try await Self.withService(source: source, store: store) { service in
+            service.follow(try Self.target(), api: api)
+            try await Self.waitIdle(service)
+            #expect(service.statuses().first?.running == false)
+        }
+    }
+
     @Test func `events CloudWatch refuses are counted as rejected`() async throws {
         let source = FakeLogSource(), store = MemoryCursorStore(), api = FakeLogsAPI(groups: ["g"])
         api.state.withLock { $0.rejectOldest = 3 }
