@@ -89,7 +89,6 @@ struct LogsOnDockerTests {
                     try await body(stack)
                 } cleanup: {
                     if let agent = stack.agent {
-                        kill(agent.pid, SIGCONT)
                         if ProcessInfo.processInfo.environment["ECS_TEST_SHOW_AGENT_LOG"] != nil { print(agent.allLogs.suffix(12000)) }
                         await agent.kill9()
                     }
@@ -199,18 +198,13 @@ struct LogsOnDockerTests {
             try process.start()
             try await eventually(timeout: .seconds(60), every: .seconds(3), "20,000 lines shipped") { await stack.messages("/ecs/chaos", stream).count >= 20_000 }
 
-            // CloudWatch Logs away for 60 s (moto keeps nothing across a restart: what it
-            // holds is read first, with the agent paused so nothing lands in between).
-            kill(process.pid, SIGSTOP)
-            try await Task.sleep(for: .seconds(1))
+            // The second kill opens a 60 s CloudWatch Logs outage (moto keeps nothing across a
+            // restart: what it holds is read once the agent is dead, so nothing lands in between).
+            await process.kill9()
             let before = await stack.messages("/ecs/chaos", stream)
             await stack.moto.stop()
-            kill(process.pid, SIGCONT)
-            try await Task.sleep(for: .seconds(20))
-            // Second kill during the outage.
-            await process.kill9()
             try process.start()
-            try await Task.sleep(for: .seconds(40))
+            try await Task.sleep(for: .seconds(60))
             try await stack.restartMoto()
 
             var after: [String] = []

@@ -104,7 +104,8 @@ public final class AgentProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         await waitForExit(process, limit: .seconds(30))
         ChildReaper.unregister(process.processIdentifier)
-        return process.terminationStatus
+        // Foundation may not have seen the exit yet; terminationStatus would trap.
+        return process.isRunning ? -1 : process.terminationStatus
     }
 
     deinit {

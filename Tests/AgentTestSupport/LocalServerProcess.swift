@@ -51,7 +51,8 @@ public final class LocalServerProcess: @unchecked Sendable {
         await waitForExit(process, limit: .seconds(30))
         ChildReaper.unregister(process.processIdentifier)
         output.stop()
-        return process.terminationStatus
+        // Foundation may not have seen the exit yet; terminationStatus would trap.
+        return process.isRunning ? -1 : process.terminationStatus
     }
 
     deinit {
