@@ -180,14 +180,18 @@ public struct AgentRunner: Sendable {
         let policy = loggingPolicy()
         var shippingService: LogShippingService?
         var shipping: AgentLogShipping?
+        // Shut down after the service group has finished: an HTTPClient dropped without
+        // shutdown() traps in debug builds (and leaks its connections in release ones).
+        var logDocker: DockerClient?
         if policy.agentShipsAwslogs {
             // Every followed container holds a connection to dockerd: a pool of their own.
             var logLimits = DockerClient.Limits()
             logLimits.connections = 4096
-            let logDocker = DockerClient(endpoint: endpoint, limits: logLimits, logger: logger)
+            let client = DockerClient(endpoint: endpoint, limits: logLimits, logger: logger)
+            logDocker = client
             var settings = ShippingSettings()
             settings.publishInterval = config.duration("ECS_AWSLOGS_PUBLISH_INTERVAL")
-            let service = LogShippingService(source: DockerLogSource(docker: logDocker), store: StoreLogCursors(store: store, logger: logger),
+            let service = LogShippingService(source: DockerLogSource(docker: client), store: StoreLogCursors(store: store, logger: logger),
                                              settings: settings, logger: logger)
             shippingService = service
             shippingStatus.withLock { $0 = service }
@@ -226,7 +230,9 @@ public struct AgentRunner: Sendable {
         if let shippingService { services.append(shippingService) }
         if notifier.watchdogInterval != nil { services.append(WatchdogService(notifier: notifier, logger: logger)) }
         for service in services { await group.addServiceUnlessShutdown(service) }
-        return await finish(.ok)
+        let exit = await finish(.ok)
+        try? await logDocker?.shutdown()
+        return exit
     }
 
     /// Keys the Go agent acts on during registration that this version does not implement yet;
