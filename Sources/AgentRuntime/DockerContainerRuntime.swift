@@ -142,3 +142,33 @@ struct DockerContainerRuntime: ContainerRuntime {
         return date.timeIntervalSince1970
     }
 }
+
+/// The untracked step of image cleanup (engine.md §6.6 step 3) on the Engine API.
+extension DockerContainerRuntime: UntrackedResources {
+    func nonTaskContainers() async throws -> [UntrackedContainer] {
+        var found: [UntrackedContainer] = []
+        for s in try await docker.listContainers(all: true) where s.labels?["com.amazonaws.ecs.task-arn"] == nil {
+            let name = String((s.names?.first ?? "").drop { $0 == "/" })
+            let state = s.state ?? ""
+            guard ["exited", "dead", "created"].contains(state) else {
+                found.append(UntrackedContainer(id: s.id, name: name, state: state, finishedAt: .infinity))
+                continue
+            }
+            // The list has no FinishedAt: inspect the ones that may go.
+            guard let inspected = try? await docker.inspectContainer(s.id) else { continue }
+            let finished = Self.startedAt(inspected.state?.finishedAt) ?? Double(s.created ?? 0)
+            found.append(UntrackedContainer(id: s.id, name: name, state: inspected.state?.status ?? state, finishedAt: finished))
+        }
+        return found
+    }
+
+    func allImages() async throws -> [UntrackedImage] {
+        try await docker.listImages().map {
+            UntrackedImage(id: $0.id, tags: $0.repoTags ?? [], size: $0.size ?? 0, created: Double($0.created ?? 0))
+        }
+    }
+
+    func imagesInUse() async throws -> Set<String> {
+        Set(try await docker.listContainers(all: true).compactMap(\.imageID))
+    }
+}

@@ -97,7 +97,14 @@ extension AgentRunner {
             s.minimumAge = config.duration("ECS_IMAGE_MINIMUM_CLEANUP_AGE")
             s.perCycle = config.int("ECS_NUM_IMAGES_DELETE_PER_CYCLE")
             s.excluded = Set(config.strings("ECS_EXCLUDE_UNTRACKED_IMAGE")).union(["amazon/amazon-ecs-agent:latest"])
-            cleaner = ImageCleaner(runtime: docker, settings: s, logger: logger)
+            if config.bool("ECS_ENABLE_UNTRACKED_IMAGE_CLEANUP") {
+                var rules = UntrackedCleanupRules.Settings()
+                rules.containersPerCycle = config.int("NONECS_NUM_CONTAINERS_DELETE_PER_CYCLE")
+                rules.containerMinimumAge = config.duration("ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION")
+                rules.imageMinimumAge = config.duration("NON_ECS_IMAGE_MINIMUM_CLEANUP_AGE")
+                s.untracked = rules
+            }
+            cleaner = ImageCleaner(runtime: docker, untracked: docker, settings: s, logger: logger)
         }
         let services = EngineServices(
             settings: settings, runtime: docker, store: EngineStateStore(store: store, reporter: reporter),

@@ -4,7 +4,8 @@ public import Logging
 /// interval, up to `perCycle` of those that no task container uses any more, pulled at least
 /// `minimumAge` ago and not excluded are removed, least recently used first. The record is in
 /// memory: after an agent restart an image's age counts from its first use since then (later
-/// removal, never earlier).
+/// removal, never earlier). With the untracked step on (§6.6 step 3), old exited containers
+/// without ECS labels and images no task uses go too (UntrackedCleanup.swift).
 public actor ImageCleaner {
     public struct Settings: Sendable {
         public var interval: Duration = .seconds(1800)
@@ -12,6 +13,8 @@ public actor ImageCleaner {
         public var perCycle = 5
         /// Image names never removed (ECS_EXCLUDE_UNTRACKED_IMAGE).
         public var excluded: Set<String> = []
+        /// ECS_ENABLE_UNTRACKED_IMAGE_CLEANUP: non-ECS containers and images too (nil: off).
+        public var untracked: UntrackedCleanupRules.Settings?
         public init() {}
     }
 
@@ -21,12 +24,14 @@ public actor ImageCleaner {
     }
 
     let runtime: any ContainerRuntime
+    let untrackedResources: (any UntrackedResources)?
     let settings: Settings
     let logger: Logger
     private var images: [String: Tracked] = [:]
 
-    public init(runtime: any ContainerRuntime, settings: Settings, logger: Logger) {
+    public init(runtime: any ContainerRuntime, untracked: (any UntrackedResources)? = nil, settings: Settings, logger: Logger) {
         self.runtime = runtime
+        self.untrackedResources = untracked
         self.settings = settings
         self.logger = logger
     }
@@ -62,6 +67,10 @@ public actor ImageCleaner {
                 // In use by a container outside ECS, or gone: try again next cycle.
                 logger.notice("image not removed by cleanup", metadata: ["image": "\(name)", "error": "\(error)"])
             }
+        }
+        if let rules = settings.untracked, let untrackedResources {
+            // The reference's budget: what the tracked images left of the per-cycle count.
+            removed += await cleanUntracked(untrackedResources, settings: rules, budget: settings.perCycle - removed.count, now: now)
         }
         return removed
     }
