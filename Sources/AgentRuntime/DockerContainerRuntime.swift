@@ -17,10 +17,10 @@ struct DockerContainerRuntime: ContainerRuntime {
         try await docker.pullImage(reference, credentials: credentials)
     }
 
-    func imageEnvironment(_ reference: String) async throws -> Set<String>? {
+    func inspectImage(_ reference: String) async throws -> ImageFacts? {
         do {
             let image = try await docker.inspectImage(reference)
-            return Set((image.config?.env ?? []).map { String($0.prefix { $0 != "=" }) })
+            return ImageFacts(environment: Set((image.config?.env ?? []).map { String($0.prefix { $0 != "=" }) }), repoDigests: image.repoDigests ?? [])
         } catch let error as DockerError where error.isNotFound {
             return nil
         }

@@ -59,7 +59,8 @@ extension ManagedTask {
             let started = input.services.now()
             do {
                 let outcome = try await input.services.puller.ensure(image, loginProvider: Self.loginProvider(input))
-                return .pulled(outcome, startedAt: started, stoppedAt: input.services.now())
+                let stopped = input.services.now()
+                return .pulled(outcome, digest: await input.services.puller.digest(image), startedAt: started, stoppedAt: stopped)
             } catch let error as ImagePullError {
                 return .failed(reason: error.reason, stopTask: true)
             } catch {

@@ -54,8 +54,8 @@ public struct RuntimeEvent: Sendable, Equatable {
 /// tests). Every call has its own deadline in the implementation.
 public protocol ContainerRuntime: Sendable {
     func pullImage(_ reference: String, login: RegistryLogin?) async throws
-    /// The image's environment variable names, or nil when the image is not present.
-    func imageEnvironment(_ reference: String) async throws -> Set<String>?
+    /// What the engine reads of a local image (one inspect), or nil when it is not present.
+    func inspectImage(_ reference: String) async throws -> ImageFacts?
     /// Creates a container; returns its id. A name already taken is `RuntimeError.conflict`.
     func createContainer(name: String, body: JSONValue) async throws -> String
     func startContainer(_ id: String) async throws
@@ -75,6 +75,24 @@ public protocol ContainerRuntime: Sendable {
     func events(onResume: @escaping @Sendable () -> Void) -> AsyncThrowingStream<RuntimeEvent, any Error>
     /// Whether the runtime answers at all (a failed stop is treated differently when it does).
     func isAlive() async -> Bool
+}
+
+/// A local image as the engine needs it: its environment variable names (so the region is not
+/// overridden) and its repository digests (`name@sha256:...`, the digest reported to ECS).
+public struct ImageFacts: Sendable, Equatable {
+    public var environment: Set<String>
+    public var repoDigests: [String]
+    public init(environment: Set<String>, repoDigests: [String] = []) {
+        self.environment = environment
+        self.repoDigests = repoDigests
+    }
+
+    /// The digest of `reference`'s repository among the repo digests (engine.md §6.1): an image
+    /// named by digest is its own answer; no digest for the repository (a locally built image)
+    /// is none.
+    public func digest(of reference: String) -> String? {
+        ImageName.digest(of: reference, repoDigests: repoDigests)
+    }
 }
 
 public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -32,8 +32,8 @@ public actor ImagePuller {
     private var inFlight: [String: Task<Void, any Error>] = [:]
     /// Images pulled successfully by this agent (for `once`).
     private var pulledOnce: Set<String> = []
-    /// Environment variable names per image, from the last inspect; dropped when it is pulled again.
-    private var environments: [String: Set<String>] = [:]
+    /// What the last inspect said of each image; dropped when it is pulled again.
+    private var facts: [String: ImageFacts] = [:]
     private let slots: AsyncGate
 
     public init(runtime: any ContainerRuntime, behavior: PullBehavior, maximumConcurrent: Int = 4, logger: Logger) {
@@ -54,9 +54,9 @@ public actor ImagePuller {
             // Known present (pulled or inspected earlier): no Docker round trip on the launch
             // path. A removal behind the agent's back surfaces as "no such image" at create,
             // which forgets it and comes back here.
-            if environments[image] != nil { return .cached }
-            if let env = try? await runtime.imageEnvironment(image) {
-                environments[image] = env
+            if facts[image] != nil { return .cached }
+            if let found = try? await runtime.inspectImage(image) {
+                facts[image] = found
                 return .cached
             }
         case .once:
@@ -67,7 +67,7 @@ public actor ImagePuller {
         do {
             try await pull(image, loginProvider: loginProvider)
             pulledOnce.insert(image)
-            environments[image] = nil
+            facts[image] = nil
             return .pulled
         } catch {
             let reason = (error as? RegistryAuthError)?.reason ?? "CannotPullContainerError: \(error)"
@@ -86,16 +86,27 @@ public actor ImagePuller {
     @discardableResult
     public func forget(_ image: String) -> Bool {
         pulledOnce.remove(image)
-        return environments.removeValue(forKey: image) != nil
+        return facts.removeValue(forKey: image) != nil
     }
 
     /// The image's environment variable names (so the region is not overridden), from a cache
     /// that a pull of the image clears; nil when the image is not present.
     public func environment(_ image: String) async -> Set<String>? {
-        if let known = environments[image] { return known }
-        guard let env = try? await runtime.imageEnvironment(image) else { return nil }
-        environments[image] = env
-        return env
+        await imageFacts(image)?.environment
+    }
+
+    /// The digest the container will run (engine.md §6.1), read from the same inspect the
+    /// create uses: after a pull Docker's RepoDigests hold what the registry served.
+    public func digest(_ image: String) async -> String? {
+        if image.contains("@") { return ImageName.digest(of: image, repoDigests: []) }
+        return await imageFacts(image)?.digest(of: image)
+    }
+
+    private func imageFacts(_ image: String) async -> ImageFacts? {
+        if let known = facts[image] { return known }
+        guard let found = try? await runtime.inspectImage(image) else { return nil }
+        facts[image] = found
+        return found
     }
 
     private func pull(_ image: String, loginProvider: @escaping LoginProvider) async throws {

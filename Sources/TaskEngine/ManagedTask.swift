@@ -24,7 +24,7 @@ actor ManagedTask {
     }
 
     enum ActionResult: Sendable {
-        case pulled(ImagePuller.Outcome, startedAt: Double, stoppedAt: Double)
+        case pulled(ImagePuller.Outcome, digest: String?, startedAt: Double, stoppedAt: Double)
         case created(id: String, calledAt: ContinuousClock.Instant)
         case started(RuntimeContainer?, returnedAt: ContinuousClock.Instant)
         case stopped(RuntimeContainer?)
@@ -203,9 +203,10 @@ actor ManagedTask {
     private func apply(_ result: ActionResult, to name: String, target: ContainerStatus?, now: Double) {
         guard let i = record.index(of: name) else { return }
         switch result {
-        case .pulled(let outcome, let started, let stopped):
+        case .pulled(let outcome, let digest, let started, let stopped):
             record.pullStartedAt = min(record.pullStartedAt ?? started, started)
             record.pullStoppedAt = max(record.pullStoppedAt ?? stopped, stopped)
+            record.containers[i].imageDigest = digest ?? record.containers[i].imageDigest
             if case .failedContinuing(let reason) = outcome { logger.notice("continuing without a fresh image", metadata: ["container": "\(name)", "reason": "\(reason)"]) }
             raise(i, to: .pulled)
         case .created(let id, let calledAt):

@@ -133,20 +133,31 @@ public enum TaskPlanner {
     /// the record updated as if it was sent (the caller saves both in one transaction).
     /// Container changes ride with a task change; on their own only once the task was reported
     /// RUNNING (protocol.md §2.5), and then at once instead of on a 10–30 s ticker.
+    /// A task whose images have digests is first reported PENDING with them once every image is
+    /// there (its MANIFEST_PULLED, protocol.md §2.5); each later container change repeats its digest.
     public static func stateChange(_ r: inout TaskRecord, cluster: String) -> TaskStateChangeRequest? {
+        let digestResolved = r.containers.contains { $0.imageDigest != nil }
+        let taskStatus = r.known.reported(digestResolved: digestResolved)
+        let taskChanged = taskStatus != nil && r.known > r.sent
+        let pendingNow = taskChanged && r.known == .manifestPulled
         var entries: [ContainerStateChangeEntry] = []
         var sentAfter = r.containers.map(\.sent)
         for (i, c) in r.containers.enumerated() {
-            let reportable: ContainerStatus? = c.known == .stopped ? .stopped : (c.known == .running ? .running : nil)
+            let reportable: ContainerStatus? = switch c.known {
+            case .stopped: .stopped
+            case .running: .running
+            // PENDING only rides with the task's PENDING, for a container whose digest is known.
+            case .pulled, .created: pendingNow && c.imageDigest != nil ? .manifestPulled : nil
+            default: nil
+            }
             guard let status = reportable, status > c.sent else { continue }
             // A container that stopped without ever running is reported once, as STOPPED.
             entries.append(ContainerStateChangeEntry(
-                containerName: c.name, runtimeId: c.dockerID, status: status.wire, exitCode: status == .stopped ? c.exitCode : nil,
-                reason: c.reason, networkBindings: c.bindings.isEmpty ? nil : c.bindings))
+                containerName: c.name, runtimeId: c.dockerID, status: status == .manifestPulled ? "PENDING" : status.wire,
+                exitCode: status == .stopped ? c.exitCode : nil, reason: c.reason, imageDigest: c.imageDigest,
+                networkBindings: c.bindings.isEmpty ? nil : c.bindings))
             sentAfter[i] = status
         }
-        let taskStatus = r.known.reported(digestResolved: false)
-        let taskChanged = taskStatus != nil && r.known > r.sent
         guard taskChanged || (r.sent == .running && !entries.isEmpty) else { return nil }
         let request = TaskStateChangeRequest(
             cluster: cluster, task: r.arn, status: taskChanged ? taskStatus : r.sent.wire,

@@ -8,7 +8,7 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var dockerID: String?
     public var known: ContainerStatus
     public var desired: ContainerStatus
-    /// The last status handed to the control plane (NONE, RUNNING or STOPPED).
+    /// The last status handed to the control plane (NONE, MANIFEST_PULLED as PENDING, RUNNING or STOPPED).
     public var sent: ContainerStatus
     public var essential: Bool
     public var exitCode: Int?
@@ -29,6 +29,9 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     /// The container's ID in the metadata URIs (`/v3/<id>`, `/v4/<id>`, `/api/<id>`): a random
     /// lowercase UUID chosen at accept and kept for the container's life (endpoints.md §3.3).
     public var endpointID: String?
+    /// The image digest the container runs (engine.md §6.1), when its image came from a
+    /// registry; reported with every change of the container.
+    public var imageDigest: String?
 
     public init(name: String, dockerName: String, essential: Bool) {
         self.name = name

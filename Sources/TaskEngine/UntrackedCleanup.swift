@@ -95,21 +95,6 @@ public enum UntrackedCleanupRules {
     }
 }
 
-/// Image names compared as Docker resolves them: `busybox`, `busybox:latest`,
-/// `docker.io/library/busybox:latest` are one image.
-public enum ImageName {
-    public static func normalized(_ name: String) -> String {
-        var n = name
-        for prefix in ["docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/"] where n.hasPrefix(prefix) {
-            n = String(n.dropFirst(prefix.count))
-            break
-        }
-        if n.contains("@") { return n }
-        let last = n.split(separator: "/").last ?? Substring(n)
-        return last.contains(":") ? n : n + ":latest"
-    }
-}
-
 extension ImageCleaner {
     /// The untracked step: old exited non-ECS containers first (so that their images become
     /// removable), then non-ECS images within what is left of the cycle's budget.

@@ -62,6 +62,12 @@ extension TasksOnDockerTests {
                     return task.string("tasks.0.lastStatus") == "RUNNING"
                 }
                 #expect(!withAuth.allLogs.contains(TestEnvironment.registryPassword), "the registry password reached the log")
+                // engine.md §6.1: the digest the registry served is the container's, reported
+                // first with the task's PENDING.
+                let served = try await docker.docker.inspectImage(image).repoDigests ?? []
+                let digest = Self.container(try await Self.describe(cli, arn), "main")?["imageDigest"] as? String ?? "none"
+                #expect(digest.hasPrefix("sha256:") && served.contains { $0.hasSuffix("@" + digest) }, "reported \(digest), registry served \(served)")
+                #expect(withAuth.allLogs.contains("status=PENDING"), "the task went PENDING with its digest before RUNNING")
             } cleanup: {
                 await withAuth.kill9(); await server.stop()
                 for arn in arns { await Self.removeLeftovers(docker, taskArn: arn) }

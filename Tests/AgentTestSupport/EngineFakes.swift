@@ -69,6 +69,8 @@ public final class FakeContainerRuntime: ContainerRuntime, @unchecked Sendable {
     public private(set) var calls: [String] = []
     /// Images present (pulls succeed only for these unless `pullSucceeds`).
     public var images: Set<String> = []
+    /// RepoDigests per image name, as a registry pull leaves them (none: built locally).
+    public var repoDigests: [String: [String]] = [:]
     public var pullSucceeds = true
     /// Create answers "no such image" for an image not in `images` (as dockerd does).
     public var createNeedsImage = false
@@ -152,9 +154,9 @@ public final class FakeContainerRuntime: ContainerRuntime, @unchecked Sendable {
         lock.withLock { _ = images.insert(reference) }
     }
 
-    public func imageEnvironment(_ reference: String) async throws -> Set<String>? {
+    public func inspectImage(_ reference: String) async throws -> ImageFacts? {
         log("inspect image \(reference)")
-        return lock.withLock { images.contains(reference) ? [] : nil }
+        return lock.withLock { images.contains(reference) ? ImageFacts(environment: [], repoDigests: repoDigests[reference] ?? []) : nil }
     }
 
     public func createContainer(name: String, body: JSONValue) async throws -> String {
