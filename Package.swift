@@ -40,6 +40,7 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        .systemLibrary(name: "CGlibcMalloc", path: "Sources/CGlibcMalloc"),
 
         // Leaves ---------------------------------------------------------------------------
         .target(name: "PosixFiles", swiftSettings: swiftSettings),
@@ -154,7 +155,7 @@ let package = Package(
         .target(
             name: "HostSystem",
             dependencies: [
-                "CSystemd", "PosixFiles",
+                "CSystemd", "CGlibcMalloc", "PosixFiles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -23,7 +23,8 @@ def docker(method, path, body=None, conn=None):
 def build():
     # As the package ships it: the Swift runtime linked statically (the .deb carries no Swift
     # libraries, and the agent's start-up page release then covers the runtime's code too).
-    static = ["--static-swift-stdlib"]
+    # -Osize: 9 % less code, about 1 MiB less RSS, launch own time unchanged (bench/README.md).
+    static = ["--static-swift-stdlib", "-Xswiftc", "-Osize"]
     for product in ["ecs-agent", "ecs-local"]:
         subprocess.run(["swift", "build", "-c", "release", "--product", product, *static], check=True, stdout=subprocess.DEVNULL)
     return subprocess.run(["swift", "build", "-c", "release", "--show-bin-path", *static], check=True, capture_output=True, text=True).stdout.strip()

@@ -229,6 +229,7 @@ public struct AgentRunner: Sendable {
         if metricsEnabled { services.append(collector) }
         if let shippingService { services.append(shippingService) }
         if notifier.watchdogInterval != nil { services.append(WatchdogService(notifier: notifier, logger: logger)) }
+        services.append(SettledPagesService(activity: { board.generation }, logger: logger))
         for service in services { await group.addServiceUnlessShutdown(service) }
         let exit = await finish(.ok)
         try? await logDocker?.shutdown()

@@ -54,10 +54,14 @@ public final class TaskBoard: Sendable {
         }
     }
 
+    /// Rises with every publish and removal: a cheap sign that the engine did something.
+    public var generation: Int { board.withLock { $0.nextGeneration } }
+
     public func remove(arn: String) {
         board.withLock { b in
             guard let old = b.tasks.removeValue(forKey: arn) else { return }
             b.generations[arn] = nil
+            b.nextGeneration += 1
             b.order.removeAll { $0 == arn }
             for c in old.containers {
                 if let e = c.endpointID, b.endpoints[e]?.arn == arn { b.endpoints[e] = nil }
