@@ -38,6 +38,7 @@ def rss_kib(pid):
 
 class Stack:
     def __init__(self, bin_dir, work, extra_env=None, name="bench"):
+        self.started = time.time()
         self.work = work
         self.name = name
         keys = {"ECS_LOCAL_ACCESS_KEY_ID": "AKIABENCH", "ECS_LOCAL_SECRET_ACCESS_KEY": "bench-secret"}
@@ -120,3 +121,16 @@ def container_env(container_id):
 def remove_family_containers(family):
     for c in docker("GET", "/containers/json?all=1&filters=" + json.dumps({"label": [f"com.amazonaws.ecs.task-definition-family={family}"]}).replace(" ", "")):
         docker("DELETE", f"/containers/{c['Id']}?force=1&v=1")
+
+def remove_task_cgroups(since):
+    # The agent removes a task's cgroup at cleanup, which a bench never waits for: the empty
+    # /ecs/<task> directories its tasks left (on every cgroup v1 controller, or the unified tree)
+    # made since `since` go once their containers are gone.
+    import glob
+    for d in glob.glob("/sys/fs/cgroup/*/ecs/*") + glob.glob("/sys/fs/cgroup/ecs/*"):
+        try:
+            if os.path.isdir(d) and os.stat(d).st_mtime >= since - 1:
+                os.rmdir(d)
+        except OSError:
+            pass
+
