@@ -30,10 +30,15 @@ public enum StartupPages {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 6, fields[1].count == 4, !fields[1].contains("w"), fields[1].first == "r",
                   fields[4] != "0", fields[5].hasPrefix("/") else { return nil }
-            let bounds = fields[0].split(separator: "-")
-            guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16), end > start else { return nil }
-            return (start, Int(end - start))
+            return range(fields[0])
         }
+    }
+
+    /// `start-end` (hex) of a /proc/self/maps line as (start, length).
+    static func range(_ field: Substring) -> (start: UInt, length: Int)? {
+        let bounds = field.split(separator: "-")
+        guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16), end > start else { return nil }
+        return (start, Int(end - start))
     }
 
     /// Advises the kernel to page out this process's read-only file mappings. A kernel older
@@ -76,9 +81,7 @@ public enum SettledPages {
         maps.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
             guard fields.count == 6, fields[1] == "r-xp", String(fields[5].drop { $0 == " " }) == executable else { return nil }
-            let bounds = fields[0].split(separator: "-")
-            guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16), end > start else { return nil }
-            return (start, Int(end - start))
+            return StartupPages.range(fields[0])
         }
     }
 
