@@ -153,7 +153,7 @@ public enum TaskPlanner {
             guard let status = reportable, status > c.sent else { continue }
             // A container that stopped without ever running is reported once, as STOPPED.
             entries.append(ContainerStateChangeEntry(
-                containerName: c.name, runtimeId: c.dockerID, status: status == .manifestPulled ? "PENDING" : status.wire,
+                containerName: c.name, runtimeId: c.dockerID, status: status.reported(steady: .running, digestResolved: true),
                 exitCode: status == .stopped ? c.exitCode : nil, reason: c.reason, imageDigest: c.imageDigest,
                 networkBindings: c.bindings.isEmpty ? nil : c.bindings))
             sentAfter[i] = status
