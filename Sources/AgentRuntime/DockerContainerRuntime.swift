@@ -147,13 +147,10 @@ struct DockerContainerRuntime: ContainerRuntime {
 extension DockerContainerRuntime: UntrackedResources {
     func nonTaskContainers() async throws -> [UntrackedContainer] {
         var found: [UntrackedContainer] = []
-        for s in try await docker.listContainers(all: true) where s.labels?["com.amazonaws.ecs.task-arn"] == nil {
+        for s in try await docker.listContainers(all: true)
+        where s.labels?["com.amazonaws.ecs.task-arn"] == nil && UntrackedCleanupRules.removableStates.contains(s.state ?? "") {
             let name = String((s.names?.first ?? "").drop { $0 == "/" })
             let state = s.state ?? ""
-            guard ["exited", "dead", "created"].contains(state) else {
-                found.append(UntrackedContainer(id: s.id, name: name, state: state, finishedAt: .infinity))
-                continue
-            }
             // The list has no FinishedAt: inspect the ones that may go.
             guard let inspected = try? await docker.inspectContainer(s.id) else { continue }
             let finished = Self.startedAt(inspected.state?.finishedAt) ?? Double(s.created ?? 0)

@@ -4,7 +4,8 @@ import Logging
 /// ECS_ENABLE_UNTRACKED_IMAGE_CLEANUP) sees of the runtime: containers and images no task of
 /// this agent made. A port of its own so that `ContainerRuntime` stays about tasks.
 public protocol UntrackedResources: Sendable {
-    /// Containers that carry no ECS task label, with their state and age.
+    /// Containers that carry no ECS task label and are in one of
+    /// `UntrackedCleanupRules.removableStates`, with their state and age.
     func nonTaskContainers() async throws -> [UntrackedContainer]
     /// Every image Docker holds.
     func allImages() async throws -> [UntrackedImage]
@@ -59,12 +60,15 @@ public enum UntrackedCleanupRules {
         public init() {}
     }
 
+    /// Docker states of a container that may be removed: exited, dead, or never started.
+    public static let removableStates: Set<String> = ["exited", "dead", "created"]
+
     /// Exited, dead or never-started containers finished long enough ago, oldest first. (The
     /// reference parses FinishedAt with a wrong layout, so every such container counts as old;
     /// here the age is real.)
     public static func removableContainers(_ containers: [UntrackedContainer], settings: Settings, now: Double) -> [UntrackedContainer] {
         let age = settings.containerMinimumAge.seconds
-        return containers.filter { ["exited", "dead", "created"].contains($0.state) && now - $0.finishedAt >= age }
+        return containers.filter { removableStates.contains($0.state) && now - $0.finishedAt >= age }
             .sorted { ($0.finishedAt, $0.id) < ($1.finishedAt, $1.id) }
             .prefix(settings.containersPerCycle).map { $0 }
     }
