@@ -41,6 +41,12 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         .systemLibrary(name: "CGlibcMalloc", path: "Sources/CGlibcMalloc"),
+        .systemLibrary(
+            name: "CSeccomp",
+            path: "Sources/CSeccomp",
+            pkgConfig: "libseccomp",
+            providers: [.apt(["libseccomp-dev"])]
+        ),
 
         // Leaves ---------------------------------------------------------------------------
         .target(name: "PosixFiles", swiftSettings: swiftSettings),
@@ -155,7 +161,7 @@ let package = Package(
         .target(
             name: "HostSystem",
             dependencies: [
-                "CSystemd", "CGlibcMalloc", "PosixFiles",
+                "CSystemd", "CGlibcMalloc", "CSeccomp", "PosixFiles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

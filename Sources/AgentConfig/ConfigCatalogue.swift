@@ -151,6 +151,8 @@ public enum ConfigCatalogue {
               "this agent only: host:port of the introspection API"),
         .init("ECS_HOST_NETWORK_RULES", .plainBool, default: .bool(true), scope: .environmentOnly,
               "this agent only: set route_localnet and install the 169.254.170.2 iptables rules at start (ecs-init's job for the reference agent)"),
+        .init("ECS_SELF_SANDBOX", .plainBool, default: .bool(true), scope: .environmentOnly,
+              "this agent only: install the agent's own seccomp filter at start (calls such as ptrace, kexec, module loading, mount and swapon fail with EPERM)"),
         .init("ECS_TASK_METADATA_LISTEN_ADDRESS", .string(trim: true), default: .string("127.0.0.1:51679"), scope: .environmentOnly,
               "this agent only: host:port of the credentials, task metadata and agent API server (169.254.170.2:80 is sent there)"),
         .init("ECS_AWSLOGS_SHIPPING", .enumeration(["agent", "docker"], caseInsensitive: true), default: .string("agent"), scope: .environmentOnly,

@@ -117,6 +117,16 @@ public struct AgentRunner: Sendable {
                                       credentials: StoreCredentials(store: taskCredentials), stats: metricsEnabled ? collector : nil,
                                       restored: { board.isRestored })
         sources.logShipping = { shippingStatus.withLock { $0 }.map { AgentLogShipping.views($0.statuses()) } }
+        // The sessions exist once registered; until then /v1/connections says so.
+        let sessions = Mutex<(acs: ACSSession, tcs: TCSSession)?>(nil)
+        sources.connections = {
+            sessions.withLock { $0 }.map { acs, tcs in
+                let s = acs.status
+                return ConnectionsView(acsConnected: s.connected, acsConnections: s.connections,
+                                       acsConnectedSince: s.connectedSince.map { CivilTime.rfc3339Nano($0.timeIntervalSince1970) }, acsLastEnd: s.lastEnd,
+                                       tcsConnected: tcs.isConnected)
+            }
+        }
         let fips: Bool
         if case .contents(let text) = SystemFiles.read("/proc/sys/crypto/fips_enabled") { fips = text.hasPrefix("1") } else { fips = false }
         let apiEndpoint = ECSEndpoint.resolve(backendHost: config.string("ECS_BACKEND_HOST"), region: region, fips: fips)
@@ -225,10 +235,17 @@ public struct AgentRunner: Sendable {
                                  if firstConnection.withLock({ first in defer { first = false }; return first }) { Self.releaseStartupPages(logger: logger) }
                              },
                              onInactive: { tcs.disconnect() })
+        sessions.withLock { $0 = (acs, tcs) }
         var services: [any Service] = [reporter, TaskEngineService(manager: manager), acs, tcs]
         if metricsEnabled { services.append(collector) }
         if let shippingService { services.append(shippingService) }
-        if notifier.watchdogInterval != nil { services.append(WatchdogService(notifier: notifier, logger: logger)) }
+        if notifier.watchdogInterval != nil {
+            // Healthy: the engine's actor and the state store both answer.
+            services.append(WatchdogService(notifier: notifier, logger: logger) {
+                _ = await manager.knows(taskArn: "")
+                return (try? await store.value("containerInstanceArn")) != nil
+            })
+        }
         services.append(SettledPagesService(activity: { board.generation }, logger: logger))
         for service in services { await group.addServiceUnlessShutdown(service) }
         let exit = await finish(.ok)

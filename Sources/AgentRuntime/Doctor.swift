@@ -2,9 +2,9 @@ public import AgentConfig
 import DockerEngine
 public import Logging
 
-/// `ecs-agent doctor`: checks of the host the agent depends on, each with a verdict and a
-/// sentence an operator can act on. For now the Docker checks; later issues add the control
-/// plane, endpoints and iptables.
+/// `ecs-agent doctor`: the troubleshooting steps operators follow today, as one command. Each
+/// check has a verdict, a sentence saying what was seen and, when it did not pass, what to do.
+/// Groups run independently: a dead Docker daemon does not hide a missing credential.
 public struct Doctor: Sendable {
     public enum Verdict: String, Sendable {
         case ok = "ok", warning = "warn", failed = "FAIL", skipped = "skip"
@@ -14,12 +14,28 @@ public struct Doctor: Sendable {
         public var name: String
         public var verdict: Verdict
         public var detail: String
+        /// What to do about it; shown under a check that did not pass.
+        public var fix: String?
 
-        public init(name: String, verdict: Verdict, detail: String) {
+        public init(name: String, verdict: Verdict, detail: String, fix: String? = nil) {
             self.name = name
             self.verdict = verdict
             self.detail = detail
+            self.fix = fix
         }
+    }
+
+    /// The groups of checks; `ecs-agent doctor` runs them all.
+    public struct Groups: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// dockerd, containerd, room for images.
+        public static let docker = Groups(rawValue: 1)
+        /// The running agent and the 169.254.170.2 plumbing it installs.
+        public static let agent = Groups(rawValue: 2)
+        /// Credentials, the control plane and the clock.
+        public static let controlPlane = Groups(rawValue: 4)
+        public static let all: Groups = [.docker, .agent, .controlPlane]
     }
 
     let config: ResolvedConfig
@@ -30,15 +46,29 @@ public struct Doctor: Sendable {
         self.logger = logger
     }
 
-    public func run() async -> [Check] {
-        guard let endpoint = DockerEndpoint(config.dockerEndpoint) else {
-            return [Check(name: "docker endpoint", verdict: .failed, detail: "DOCKER_HOST=\(config.dockerEndpoint) is not unix:///path or tcp://host:port")]
+    public func run(_ groups: Groups = .docker, environment: [String: String] = [:]) async -> [Check] {
+        var checks: [Check] = []
+        if groups.contains(.docker) {
+            if let endpoint = DockerEndpoint(config.dockerEndpoint) {
+                var timeouts = DockerClient.Timeouts()
+                timeouts.quick = .seconds(10)
+                let docker = DockerClient(endpoint: endpoint, timeouts: timeouts, logger: logger)
+                checks += await dockerChecks(docker, endpoint: endpoint)
+                if let root = (try? await docker.info())?.dockerRootDir { checks.append(Self.diskRoom(path: root)) }
+                try? await docker.shutdown()
+            } else {
+                checks.append(Check(name: "docker endpoint", verdict: .failed, detail: "DOCKER_HOST=\(config.dockerEndpoint) is not unix:///path or tcp://host:port",
+                                    fix: "fix DOCKER_HOST in /etc/ecs/ecs.config"))
+            }
+            checks.append(Self.containerd())
         }
-        var timeouts = DockerClient.Timeouts()
-        timeouts.quick = .seconds(10)
-        let docker = DockerClient(endpoint: endpoint, timeouts: timeouts, logger: logger)
-        let checks = await dockerChecks(docker, endpoint: endpoint)
-        try? await docker.shutdown()
+        if groups.contains(.agent) {
+            checks.append(await agentCheck())
+            checks.append(await plumbingCheck())
+        }
+        if groups.contains(.controlPlane) {
+            checks += await controlPlaneChecks(environment: environment)
+        }
         return checks
     }
 
@@ -48,7 +78,8 @@ public struct Doctor: Sendable {
             try await docker.ping()
             checks.append(Check(name: "docker reachable", verdict: .ok, detail: "\(endpoint) answers"))
         } catch {
-            checks.append(Check(name: "docker reachable", verdict: .failed, detail: "\(error)"))
+            checks.append(Check(name: "docker reachable", verdict: .failed, detail: "\(error)",
+                                fix: "systemctl start docker; is DOCKER_HOST (\(endpoint)) the daemon's socket?"))
             return checks
         }
 
@@ -124,11 +155,14 @@ public struct Doctor: Sendable {
     public static func render(_ checks: [Check]) -> (text: String, exitCode: Int32) {
         var text = ""
         for check in checks {
-            text += "\(check.verdict.rawValue.padding(toLength: 5))\(check.name.padding(toLength: 22))\(check.detail)\n"
+            text += "\(check.verdict.rawValue.padding(toLength: 5))\(check.name.padding(toLength: 20))\(check.detail)\n"
+            if let fix = check.fix, check.verdict != .ok {
+                text += String(repeating: " ", count: 25) + "→ \(fix)\n"
+            }
         }
-        let failed = checks.contains { $0.verdict == .failed }
-        text += failed ? "\nsome checks failed\n" : "\nall checks passed\n"
-        return (text, failed ? 1 : 0)
+        let failed = checks.filter { $0.verdict == .failed }.map(\.name)
+        text += failed.isEmpty ? "\nall checks passed\n" : "\n\(failed.count) of \(checks.count) checks failed: \(failed.joined(separator: ", "))\n"
+        return (text, failed.isEmpty ? 0 : 1)
     }
 }
 

@@ -51,6 +51,17 @@ public enum CivilTime {
         return rfc3339Nano(seconds: whole, nanoseconds: (micros - whole * 1_000_000) * 1000)
     }
 
+    /// An HTTP date (RFC 9110 IMF-fixdate, `Thu, 03 Dec 2026 08:19:32 GMT`) as seconds since 1970.
+    public static func httpDate(_ text: String) -> Int64? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 6, parts[5] == "GMT", let day = Int64(parts[1]), let year = Int64(parts[3]) else { return nil }
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard let month = months.firstIndex(of: String(parts[2])) else { return nil }
+        let clock = parts[4].split(separator: ":").compactMap { Int64($0) }
+        guard clock.count == 3, (1...31).contains(day), clock[0] < 24, clock[1] < 60, clock[2] < 61 else { return nil }
+        return daysFromCivil(year, Int64(month + 1), day) * 86400 + clock[0] * 3600 + clock[1] * 60 + clock[2]
+    }
+
     /// Go's zero `time.Time`, which the reference prints for unset non-omitted times.
     public static let zeroTime = "0001-01-01T00:00:00Z"
 }

@@ -116,6 +116,8 @@ public struct EndpointSources: Sendable {
     /// awslogs shipping per container (this agent's own `/v1/logs`); nil when the agent does
     /// not ship (Docker's driver does, or shipping has not started yet).
     public var logShipping: @Sendable () -> [LogShippingView]? = { nil }
+    /// The ACS and TCS sessions (this agent's own `/v1/connections`); nil before registration.
+    public var connections: @Sendable () -> ConnectionsView? = { nil }
 
     public init(board: TaskBoard, agent: @escaping @Sendable () -> AgentFacts, facts: any ContainerFactsSource,
                 credentials: any CredentialsSource, stats: (any StatsSource)? = nil, restored: @escaping @Sendable () -> Bool = { true }) {
@@ -153,5 +155,23 @@ public struct LogShippingView: Sendable, Equatable {
         self.rejectedEvents = rejectedEvents
         self.gaps = gaps
         self.lastError = lastError
+    }
+}
+
+/// The control-plane sessions, as `/v1/connections` shows them (`ecs-agent status` reads it).
+public struct ConnectionsView: Sendable, Equatable {
+    public var acsConnected: Bool
+    public var acsConnections: Int
+    /// RFC 3339, UTC.
+    public var acsConnectedSince: String?
+    public var acsLastEnd: String?
+    public var tcsConnected: Bool
+
+    public init(acsConnected: Bool, acsConnections: Int, acsConnectedSince: String?, acsLastEnd: String?, tcsConnected: Bool) {
+        self.acsConnected = acsConnected
+        self.acsConnections = acsConnections
+        self.acsConnectedSince = acsConnectedSince
+        self.acsLastEnd = acsLastEnd
+        self.tcsConnected = tcsConnected
     }
 }

@@ -28,6 +28,10 @@ public struct IntrospectionAPI: Sendable {
             // This agent's own: where each container's awslogs shipping stands.
             guard let list = sources.logShipping() else { return .text(200, Self.defaultBody) }
             return .json(200, .object([("Containers", .array(list.map(Self.logView)))]))
+        case "/v1/connections":
+            // This agent's own: the ACS and TCS sessions.
+            guard let view = sources.connections() else { return .json(503, .object([("Error", .string("not registered yet"))])) }
+            return .json(200, Self.connectionsView(view))
         case "/license":
             guard let text = license() else { return EndpointResponse(status: 500, headers: [.init("Content-Type", "text/plain")]) }
             return .text(200, text, contentType: "text/plain")
@@ -45,6 +49,13 @@ public struct IntrospectionAPI: Sendable {
         ]
         if let e = v.lastError { fields.append(("LastError", .string(e))) }
         return .object(fields)
+    }
+
+    static func connectionsView(_ v: ConnectionsView) -> GoJSON {
+        var acs: [(String, GoJSON)] = [("Connected", .bool(v.acsConnected)), ("Connections", .int(Int64(v.acsConnections)))]
+        if let since = v.acsConnectedSince { acs.append(("ConnectedSince", .string(since))) }
+        if let end = v.acsLastEnd { acs.append(("LastEnd", .string(end))) }
+        return .object([("ACS", .object(acs)), ("TCS", .object([("Connected", .bool(v.tcsConnected))]))])
     }
 
     func metadata() -> EndpointResponse {

@@ -4,7 +4,7 @@ public import ServiceLifecycle
 
 /// `sd_notify` for a `Type=notify` unit: READY=1, STATUS=..., STOPPING=1 and WATCHDOG=1.
 /// Each call does nothing when the process was not started by systemd (no `NOTIFY_SOCKET`).
-public struct SystemdNotifier: Sendable {
+public struct SystemdNotifier: WatchdogPinging {
     public init() {}
 
     /// Returns whether systemd received the message (false when not under systemd).
@@ -34,19 +34,26 @@ public struct SystemdNotifier: Sendable {
     }
 }
 
+/// What the watchdog service needs of systemd: one ping.
+public protocol WatchdogPinging: Sendable {
+    @discardableResult func watchdog() -> Bool
+}
+
 /// Pings systemd's watchdog at half the interval it asked for, for as long as the service
-/// group runs. Does nothing when no watchdog was asked for.
+/// group runs, and only after a health check passed: the check goes through the agent's own
+/// work (the task engine's actor, the state store), so a wedged agent stops pinging and
+/// systemd restarts it, where a bare timer would keep pinging forever. A check that does not
+/// answer within half the interval counts as failed. Does nothing when no watchdog was asked for.
 public struct WatchdogService: Service {
-    let notifier: SystemdNotifier
+    let notifier: any WatchdogPinging
     let interval: Duration?
     let logger: Logger
-    /// Checked before each ping: a ping means "healthy", so a wedged agent should stop pinging.
     let isHealthy: @Sendable () async -> Bool
 
-    public init(notifier: SystemdNotifier = .init(), interval: Duration? = nil, logger: Logger,
+    public init(notifier: any WatchdogPinging = SystemdNotifier(), interval: Duration? = nil, logger: Logger,
                 isHealthy: @escaping @Sendable () async -> Bool = { true }) {
         self.notifier = notifier
-        self.interval = interval ?? notifier.watchdogInterval
+        self.interval = interval ?? SystemdNotifier().watchdogInterval
         self.logger = logger
         self.isHealthy = isHealthy
     }
@@ -58,12 +65,41 @@ public struct WatchdogService: Service {
         }
         logger.debug("systemd watchdog enabled", metadata: ["interval": "\(interval)"])
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            if await isHealthy() { notifier.watchdog() }
+            switch await Self.check(isHealthy, within: interval / 2) {
+            case .healthy:
+                notifier.watchdog()
+            case .unhealthy:
+                logger.warning("health check failed: not pinging the systemd watchdog")
+            case .timedOut:
+                logger.error("health check did not answer in time: not pinging the systemd watchdog", metadata: ["deadline": "\(interval / 2)"])
+            }
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval / 2) }
             } catch {
                 return
             }
         }
+    }
+
+    enum Outcome: Equatable { case healthy, unhealthy, timedOut }
+
+    /// The check raced against a deadline. A check that hangs is left behind (it cannot be
+    /// cancelled from outside); the next round starts a new one.
+    static func check(_ isHealthy: @escaping @Sendable () async -> Bool, within deadline: Duration) async -> Outcome {
+        let (stream, continuation) = AsyncStream.makeStream(of: Outcome.self)
+        let checking = Task { continuation.yield(await isHealthy() ? .healthy : .unhealthy) }
+        let timer = Task {
+            try? await Task.sleep(for: deadline)
+            continuation.yield(.timedOut)
+        }
+        var outcome = Outcome.timedOut
+        for await first in stream {
+            outcome = first
+            break
+        }
+        timer.cancel()
+        _ = checking
+        continuation.finish()
+        return outcome
     }
 }

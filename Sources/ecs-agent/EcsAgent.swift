@@ -18,7 +18,7 @@ struct EcsAgent: AsyncParsableCommand {
         commandName: "ecs-agent",
         abstract: "A container agent for Amazon ECS, and compatible control planes.",
         version: AgentVersion.summary,
-        subcommands: [Run.self, CheckConfig.self, Doctor.self, CleanupHost.self, Version.self]
+        subcommands: [Run.self, Status.self, CheckConfig.self, Doctor.self, CleanupHost.self, Version.self]
     )
 }
 
@@ -53,8 +53,24 @@ struct Run: AsyncParsableCommand {
         AgentLogging.bootstrap(destination: log.resolved(environment: ProcessInfo.processInfo.environment), level: level)
         let logger = Logger(label: "ecs-agent")
         logger.notice("starting", metadata: ["version": "\(AgentVersion.summary)"])
+        if resolved.bool("ECS_SELF_SANDBOX") { Self.sandbox(logger: logger) }
         let exit = await AgentRunner(config: resolved, environment: ProcessInfo.processInfo.environment, logger: logger).run()
         if exit != .ok { throw ExitCode(exit.rawValue) }
+    }
+
+    /// The seccomp filter goes in before the agent starts any work of its own. A kernel that
+    /// refuses it costs a warning, not the agent: the unit's SystemCallFilter= still applies.
+    static func sandbox(logger: Logger) {
+        do {
+            let installed = try SelfSandbox.install()
+            let probe = SelfSandbox.probe()
+            logger.info("self-sandbox installed", metadata: [
+                "deniedCalls": "\(installed.denied.count)",
+                "probe": "swapoff: \(probe == EPERM ? "EPERM (denied)" : "errno \(probe)")",
+            ])
+        } catch {
+            logger.warning("self-sandbox not installed; continuing without it (ECS_SELF_SANDBOX=false silences this)", metadata: ["error": "\(error)"])
+        }
     }
 }
 
@@ -77,10 +93,12 @@ struct CheckConfig: AsyncParsableCommand {
 
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the host the agent depends on (Docker for now); exit 1 if a check fails."
+        abstract: "Check what the agent depends on: Docker, containerd, disk, the running agent, 169.254.170.2, credentials, the control plane, the clock; exit 1 if a check fails.",
+        discussion: "Each check prints ok, warn, FAIL or skip, what it saw and, when it did not pass, what to do."
     )
 
     @OptionGroup var config: ConfigOptions
+    @Flag(help: "Only the Docker checks (no agent, no control plane).") var dockerOnly = false
 
     func run() async throws {
         let resolved = config.resolve()
@@ -88,7 +106,8 @@ struct Doctor: AsyncParsableCommand {
         let level = AgentLogLevel.parse(resolved.logLevel) ?? .some(.info)
         AgentLogging.bootstrap(destination: .stderr, level: level)
         let logger = Logger(label: "ecs-agent.doctor")
-        var checks = await AgentRuntime.Doctor(config: resolved, logger: logger).run()
+        let environment = config.ignoreEnvironment ? [:] : ProcessInfo.processInfo.environment
+        var checks = await AgentRuntime.Doctor(config: resolved, logger: logger).run(dockerOnly ? .docker : .all, environment: environment)
         if resolved.hasErrors {
             checks.insert(.init(name: "configuration", verdict: .failed,
                                 detail: resolved.errors.map(\.description).joined(separator: "; ")), at: 0)
@@ -96,6 +115,23 @@ struct Doctor: AsyncParsableCommand {
             checks.insert(.init(name: "configuration", verdict: .ok, detail: "no errors (run check-config for details)"), at: 0)
         }
         let (text, code) = AgentRuntime.Doctor.render(checks)
+        print(text, terminator: "")
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the running agent: cluster, instance ARN, ACS and TCS connections, and its tasks and containers with their statuses and host ports.",
+        discussion: "Reads the introspection API (ECS_INTROSPECTION_LISTEN_ADDRESS) and Docker; exit 1 when the agent does not answer."
+    )
+
+    @OptionGroup var config: ConfigOptions
+
+    func run() async throws {
+        let resolved = config.resolve()
+        AgentLogging.bootstrap(destination: .stderr, level: .some(.error))
+        let (text, code) = await StatusReport(config: resolved, logger: Logger(label: "ecs-agent.status")).render()
         print(text, terminator: "")
         if code != 0 { throw ExitCode(code) }
     }
