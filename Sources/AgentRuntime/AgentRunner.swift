@@ -142,8 +142,14 @@ public struct AgentRunner: Sendable {
             logger.critical("configuration error", metadata: ["problem": "\(error)"])
             return .configuration
         }
-        let group = ServiceGroup(configuration: .init(services: endpoints.map { .init(service: $0) },
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(services: endpoints.map { .init(service: $0) },
+                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // A stop fits systemd's budget (TimeoutStopSec=30s): services get this long to finish
+        // gracefully, then are cancelled. Nothing is lost either way: state is saved as it
+        // changes, and a log batch in flight is resent from its cursor at the next start.
+        groupConfiguration.maximumGracefulShutdownDuration = Self.gracefulStopLimit
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: groupConfiguration)
         let running = Task { try await group.run() }
         // Whatever happens below, the group (endpoints first, the rest once registered) is
         // what this function waits for before it returns.
@@ -252,6 +258,9 @@ public struct AgentRunner: Sendable {
         try? await logDocker?.shutdown()
         return exit
     }
+
+    /// How long a SIGTERM'd agent lets its services finish before cancelling them.
+    public static let gracefulStopLimit = Duration.seconds(20)
 
     /// Keys the Go agent acts on during registration that this version does not implement yet;
     /// setting them gets a warning rather than silence.
