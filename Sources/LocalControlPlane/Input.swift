@@ -71,6 +71,15 @@ struct Input {
         }
     }
 
+    /// A list of objects (placementStrategy, ...), empty when absent.
+    func array(_ key: String) throws -> [JSONValue] {
+        switch object[key] {
+        case nil, .null?: return []
+        case .array(let items)?: return items
+        case let other?: throw AWSError.invalidParameter("\(key) must be a list, not \(other.typeName).")
+        }
+    }
+
     /// Decodes a field as `T`, naming the field (and the path inside it) when it does not fit.
     func decode<T: Decodable>(_ key: String, as type: T.Type) throws -> T? {
         guard let value = object[key], value != .null else { return nil }

@@ -79,6 +79,22 @@ extension ControlPlane {
         return u
     }
 
+    /// What the cluster query language reads of an instance.
+    func facts(of arn: String) -> ClusterQuery.Facts {
+        let r = instances[arn]!
+        var attributes: [String: String] = [:]
+        for a in r.instance.attributes ?? [] { attributes[a.name] = a.value ?? "" }
+        let groups = Set(tasks.values.filter { $0.instanceArn == arn && $0.task.lastStatus != "STOPPED" }.compactMap(\.task.group))
+        return ClusterQuery.Facts(attributes: attributes, ec2InstanceId: r.instance.ec2InstanceId ?? "", agentConnected: r.connected,
+                                  agentVersion: r.instance.versionInfo?.agentVersion ?? "", registeredAt: r.instance.registeredAt ?? 0,
+                                  runningTasksCount: usage(of: arn).running, taskGroups: groups)
+    }
+
+    /// Tasks of `group` on an instance that are not stopped (what spread and distinctInstance count).
+    func groupTasks(_ group: String, on arn: String) -> Int {
+        tasks.values.filter { $0.instanceArn == arn && $0.task.group == group && $0.task.lastStatus != "STOPPED" && $0.task.desiredStatus != "STOPPED" }.count
+    }
+
     /// An instance as Describe shows it: remaining resources after its tasks, counts, connection.
     func shown(_ arn: String) -> ContainerInstance {
         let r = instances[arn]!
@@ -134,7 +150,11 @@ extension ControlPlane {
     func listContainerInstances(_ input: Input) throws -> JSONValue {
         let cluster = try clusterArn(input)
         let status = try input.string("status")
-        let arnsList = instances.values.filter { $0.clusterArn == cluster && (status == nil || $0.instance.status == status) }.map(\.arn).sorted()
+        // The cluster query language, as memberOf reads it.
+        let filter = try input.string("filter").map { text throws(AWSError) in try ClusterQuery.parse(text) }
+        let arnsList = instances.values.filter { $0.clusterArn == cluster && (status == nil || $0.instance.status == status) }
+            .filter { filter?.matches(facts(of: $0.arn)) ?? true }
+            .map(\.arn).sorted()
         let (page, next) = try paginate(arnsList, input)
         var out: [String: JSONValue] = ["containerInstanceArns": json(page)]
         if let next { out["nextToken"] = .string(next) }

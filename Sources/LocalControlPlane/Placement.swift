@@ -1,3 +1,4 @@
+import AWSSupport
 import ECSModel
 
 /// What a task needs from an instance.
@@ -20,6 +21,63 @@ enum Placement {
         var arn: String
         var record: InstanceRecord
         var usage: Usage
+        /// Tasks of the group being placed that are on this instance and not stopped.
+        var groupTasks = 0
+        /// What memberOf expressions and spread fields read.
+        var facts: ClusterQuery.Facts? = nil
+    }
+
+    /// placementStrategy and placementConstraints of a RunTask call or a service, checked.
+    struct Policy: Sendable {
+        enum Strategy: Sendable, Equatable {
+            case random
+            case spread(field: String)
+            case binpack(memory: Bool)
+        }
+
+        var strategies: [Strategy] = []
+        var distinctInstance = false
+        var memberOf: [ClusterQuery] = []
+
+        /// AWS's limits and field rules, with its error type.
+        static func parse(strategies: [JSONValue], constraints: [PlacementConstraint]) throws(AWSError) -> Policy {
+            var policy = Policy()
+            guard strategies.count <= 5 else { throw AWSError.invalidParameter("The number of placement strategies cannot exceed 5.") }
+            guard constraints.count <= 10 else { throw AWSError.invalidParameter("The number of placement constraints cannot exceed 10.") }
+            for s in strategies {
+                let type = s["type"]?.stringValue ?? ""
+                let field = s["field"]?.stringValue
+                switch type {
+                case "random":
+                    policy.strategies.append(.random)
+                case "spread":
+                    guard let field, !field.isEmpty else { throw AWSError.invalidParameter("A spread placement strategy requires a field (instanceId, host or attribute:<name>).") }
+                    let known = ["instanceid", "host"].contains(field.lowercased()) || (field.hasPrefix("attribute:") && field.count > "attribute:".count)
+                    guard known else { throw AWSError.invalidParameter("Invalid field \(field) for the spread placement strategy: use instanceId, host or attribute:<name>.") }
+                    policy.strategies.append(.spread(field: field.lowercased() == "host" ? "instanceId" : field))
+                case "binpack":
+                    guard let field, ["cpu", "memory"].contains(field.lowercased()) else {
+                        throw AWSError.invalidParameter("Invalid field \(field ?? "(none)") for the binpack placement strategy: use cpu or memory.")
+                    }
+                    policy.strategies.append(.binpack(memory: field.lowercased() == "memory"))
+                default:
+                    throw AWSError.invalidParameter("Invalid placement strategy type \(type.isEmpty ? "(none)" : type): use random, spread or binpack.")
+                }
+            }
+            for c in constraints {
+                switch c.type {
+                case "distinctInstance":
+                    guard c.expression == nil else { throw AWSError.invalidParameter("You cannot specify an expression if the constraint type is distinctInstance.") }
+                    policy.distinctInstance = true
+                case "memberOf":
+                    guard let expression = c.expression, !expression.isEmpty else { throw AWSError.invalidParameter("A memberOf placement constraint requires an expression.") }
+                    policy.memberOf.append(try ClusterQuery.parse(expression))
+                default:
+                    throw AWSError.invalidParameter("Invalid placement constraint type \(c.type ?? "(none)"): use distinctInstance or memberOf.")
+                }
+            }
+            return policy
+        }
     }
 
     /// The resources a task definition (with overrides) asks for, as AWS counts them:
@@ -60,23 +118,59 @@ enum Placement {
         return nil
     }
 
-    /// Picks the instance for one task: among those it fits, the one with the fewest tasks
-    /// (then the most free memory, then by ARN, so the choice is deterministic). Returns the
-    /// failure of each instance when it fits none.
-    static func choose(_ demand: Demand, among candidates: [Candidate]) -> Choice {
+    /// Picks the instance for one task. Instances it does not fit, or whose constraints it
+    /// breaks, are left out with AWS's reason; the strategies then narrow the rest in order, each
+    /// keeping its best (ties go on to the next strategy). With no strategy: the instance with
+    /// the fewest tasks, then the most free memory. The last tie is broken by ARN, or at random
+    /// when a random strategy was given. `candidates` are all the cluster's usable instances:
+    /// spread counts tasks over all of them, not only those the task fits.
+    static func choose(_ demand: Demand, among candidates: [Candidate], policy: Policy = Policy(),
+                       random: () -> Int = { Int.random(in: 0..<Int.max) }) -> Choice {
         var fitting: [Candidate] = []
         var failures: [Failure] = []
         for c in candidates {
-            if let reason = misfit(demand, on: c) { failures.append(Failure(arn: c.arn, reason: reason)) } else { fitting.append(c) }
+            if let reason = misfit(demand, on: c) {
+                failures.append(Failure(arn: c.arn, reason: reason))
+            } else if let facts = c.facts, !policy.memberOf.allSatisfy({ $0.matches(facts) }) {
+                failures.append(Failure(arn: c.arn, reason: "MemberOf placement constraint unsatisfied."))
+            } else if policy.distinctInstance && c.groupTasks > 0 {
+                failures.append(Failure(arn: c.arn, reason: "DistinctInstance placement constraint unsatisfied."))
+            } else {
+                fitting.append(c)
+            }
         }
-        let best = fitting.min { a, b in
-            let ta = a.usage.pending + a.usage.running, tb = b.usage.pending + b.usage.running
-            if ta != tb { return ta < tb }
-            let fa = a.record.registeredMemory - a.usage.memory, fb = b.record.registeredMemory - b.usage.memory
-            if fa != fb { return fa > fb }
-            return a.arn < b.arn
+        guard !fitting.isEmpty else { return .unplaceable(failures) }
+        var pool = fitting
+        var randomly = false
+        if policy.strategies.isEmpty {
+            pool = keepMin(pool) { Double($0.usage.pending + $0.usage.running) }
+            pool = keepMin(pool) { -Double($0.record.registeredMemory - $0.usage.memory) }
         }
-        if let best { return .placed(best.arn) }
-        return .unplaceable(failures)
+        for strategy in policy.strategies where pool.count > 1 {
+            switch strategy {
+            case .random:
+                randomly = true
+            case .binpack(let memory):
+                pool = keepMin(pool) { Double(memory ? $0.record.registeredMemory - $0.usage.memory : $0.record.registeredCPU - $0.usage.cpu) }
+            case .spread(let field):
+                // Tasks of the group per value of the field, over every instance of the cluster.
+                var perValue: [String: Int] = [:]
+                for c in candidates { perValue[value(of: field, c), default: 0] += c.groupTasks }
+                pool = keepMin(pool) { Double(perValue[value(of: field, $0)] ?? 0) }
+            }
+        }
+        pool.sort { $0.arn < $1.arn }
+        return .placed(randomly ? pool[random() % pool.count].arn : pool[0].arn)
+    }
+
+    /// The value a spread field reads on an instance; instances without the attribute share "".
+    static func value(of field: String, _ c: Candidate) -> String {
+        if field == "instanceId" { return c.arn }
+        return c.facts?.attributes[String(field.dropFirst("attribute:".count))] ?? ""
+    }
+
+    static func keepMin(_ pool: [Candidate], by key: (Candidate) -> Double) -> [Candidate] {
+        guard let best = pool.map(key).min() else { return pool }
+        return pool.filter { key($0) == best }
     }
 }

@@ -26,6 +26,11 @@ public struct TaskDefinition: Codable, Sendable {
 public struct PlacementConstraint: Codable, Sendable, Hashable {
     public var type: String?
     public var expression: String?
+
+    public init(type: String? = nil, expression: String? = nil) {
+        self.type = type
+        self.expression = expression
+    }
 }
 
 public struct ContainerDefinition: Codable, Sendable {
