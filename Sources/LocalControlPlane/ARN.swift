@@ -9,6 +9,7 @@ struct ARNs: Sendable {
     func taskDefinition(_ family: String, _ revision: Int) -> String { prefix + "task-definition/\(family):\(revision)" }
     func containerInstance(cluster: String, id: String) -> String { prefix + "container-instance/\(cluster)/\(id)" }
     func task(cluster: String, id: String) -> String { prefix + "task/\(cluster)/\(id)" }
+    func service(cluster: String, name: String) -> String { prefix + "service/\(cluster)/\(name)" }
     func container(cluster: String, taskId: String, id: String) -> String { prefix + "container/\(cluster)/\(taskId)/\(id)" }
     func role(_ name: String) -> String { "arn:aws:iam::\(account):role/\(name)" }
 

@@ -28,6 +28,8 @@ public actor ControlPlane {
         /// real ECR names (`<account>.dkr.ecr.<region>.amazonaws.com`): a loopback registry can
         /// then stand in for ECR in a test. Value: the registry (account) id.
         public var ecrRegistries: [String: String] = [:]
+        /// Seconds before a failed service task is replaced; doubles with each failure in a row.
+        public var serviceRestartDelay: Double = 5
         public init() {}
     }
 
@@ -44,6 +46,7 @@ public actor ControlPlane {
     /// Deregistered container instances: their agents are told InactiveInstanceException.
     var inactiveInstances: Set<String> = []
     var tasks: [String: TaskRecord] = [:]
+    var services: [String: ServiceRecord] = [:]
     var outbox: [String: OutboxEntry] = [:]
     /// One increasing counter for payload seqNum and manifest timeline (protocol.md §4.7).
     var sequence: Int64 = 0
@@ -83,6 +86,7 @@ public actor ControlPlane {
             instances[arn] = r
         }
         try await each(.task, TaskRecord.self) { arn, r in tasks[arn] = r }
+        try await each(.service, ServiceRecord.self) { arn, r in services[arn] = r }
         try await each(.inactiveInstance, JSONValue.self) { arn, _ in inactiveInstances.insert(arn) }
         try await each(.outbox, OutboxEntry.self) { id, e in outbox[id] = e }
         sequence = try await store.counters()["sequence"] ?? 0
@@ -140,6 +144,26 @@ public actor ControlPlane {
         return result
     }
 
+    /// One pass of the service scheduler over every service, as one change on disk (what
+    /// `ecs-local serve` runs every second). Errors are logged: a pass that fails is retried by
+    /// the next one.
+    public func runSchedulerPass() async {
+        await exclusively {
+            pendingChange = Store.Change()
+            do {
+                for arn in services.keys.sorted() where services[arn]?.service.status != "INACTIVE" {
+                    try await schedule(arn)
+                }
+                try await store.apply(pendingChange)
+                pendingChange = Store.Change()
+                flushSessions()
+            } catch {
+                logger.error("scheduler pass failed", metadata: ["error": "\(error)"])
+                try? await rollback()
+            }
+        }
+    }
+
     static let operations: Set<String> = [
         "CreateCluster", "DeleteCluster", "ListClusters", "DescribeClusters",
         "RegisterTaskDefinition", "DeregisterTaskDefinition", "DescribeTaskDefinition", "ListTaskDefinitions", "ListTaskDefinitionFamilies",
@@ -149,6 +173,7 @@ public actor ControlPlane {
         "TagResource", "UntagResource", "ListTagsForResource",
         "DiscoverPollEndpoint", "SubmitTaskStateChange", "SubmitContainerStateChange", "SubmitAttachmentStateChanges",
         "UpdateTaskProtection", "GetTaskProtection",
+        "CreateService", "UpdateService", "DeleteService", "DescribeServices", "ListServices",
     ]
 
     private func dispatch(_ operation: String, _ input: Input) async throws -> JSONValue {
@@ -184,6 +209,11 @@ public actor ControlPlane {
         case "SubmitAttachmentStateChanges": .object(["acknowledgment": .string("ok")])
         case "UpdateTaskProtection": try updateTaskProtection(input)
         case "GetTaskProtection": try getTaskProtection(input)
+        case "CreateService": try await createService(input)
+        case "UpdateService": try await updateService(input)
+        case "DeleteService": try await deleteService(input)
+        case "DescribeServices": try describeServices(input)
+        case "ListServices": try listServices(input)
         default:
             throw AWSError("UnknownOperationException", "Operation \(operation) is not supported by ecs-local")
         }
@@ -202,6 +232,7 @@ public actor ControlPlane {
         taskDefinitionTags = [:]
         instances = [:]
         tasks = [:]
+        services = [:]
         outbox = [:]
         let live = sessions
         try await load()

@@ -47,7 +47,9 @@ public enum ECSLocalHTTP {
             request.uri.queryParameters["containerInstance"] == nil ? .dontUpgrade : .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let instance = String(context.request.uri.queryParameters["containerInstance"] ?? "")
-            try await TCSConnection.run(store: telemetry, instanceArn: instance, inbound: inbound, outbound: outbound, logger: logger)
+            try await TCSConnection.run(store: telemetry, instanceArn: instance, inbound: inbound, outbound: outbound, logger: logger) {
+                await plane.recordHealth($0)
+            }
         }
 
         return Application(

@@ -64,7 +64,7 @@ extension ControlPlane {
     }
 
     /// Records a new task on `instanceArn` and queues its payload for that instance's agent.
-    private func launch(_ definitionArn: String, on instanceArn: String, demand: Demand, input: Input) async throws -> ECSTask {
+    func launch(_ definitionArn: String, on instanceArn: String, demand: Demand, input: Input) async throws -> ECSTask {
         let definition = taskDefinitions[definitionArn]!
         let record = instances[instanceArn]!
         let clusterId = clusterName(record.clusterArn)
@@ -151,10 +151,16 @@ extension ControlPlane {
         let arn = try taskArn(try input.required("task"), cluster: cluster)
         let reason = try input.string("reason") ?? "Task stopped by user"
         guard reason.count <= 255 else { throw AWSError.invalidParameter("reason can be at most 255 characters.") }
+        stop(task: arn, reason: reason, code: "UserInitiated")
+        return .object(["task": json(tasks[arn]!.task)])
+    }
+
+    /// Asks the task's agent to stop it (the payload says STOPPED); nothing when already asked.
+    func stop(task arn: String, reason: String, code: String) {
         if tasks[arn]!.task.desiredStatus != "STOPPED" {
             tasks[arn]!.task.desiredStatus = "STOPPED"
             tasks[arn]!.task.stoppedReason = reason
-            tasks[arn]!.task.stopCode = "UserInitiated"
+            tasks[arn]!.task.stopCode = code
             tasks[arn]!.task.stoppingAt = now()
             // As in ECS, a stopping task's slot is free for placement at once; the agent makes
             // a task placed there wait until the stopping one has really let go (its local
@@ -165,7 +171,6 @@ extension ControlPlane {
             save(task: arn)
             enqueuePayload(for: arn)
         }
-        return .object(["task": json(tasks[arn]!.task)])
     }
 
     func describeTasks(_ input: Input) throws -> JSONValue {

@@ -31,6 +31,8 @@ struct TaskRecord: Codable, Sendable {
     var holdsResources: Bool = true
     /// Task scale-in protection (UpdateTaskProtection), with its expiry in epoch seconds.
     var protectionExpiresAt: Double?
+    /// Set once the service scheduler has looked at this stopped task (a failure is counted once).
+    var serviceFailureCounted: Bool?
 
     var arn: String { task.taskArn ?? "" }
 }

@@ -7,7 +7,7 @@ import SQLiteNIO
 /// writes all it changed in one transaction before it answers.
 actor Store {
     enum Kind: String, CaseIterable, Sendable {
-        case cluster, taskDefinition, containerInstance, task, outbox, inactiveInstance
+        case cluster, taskDefinition, containerInstance, task, outbox, inactiveInstance, service
     }
 
     struct Change: Sendable {

@@ -56,7 +56,8 @@ enum TCSConnection {
                        "PublishInstanceStatusRequest": "AckPublishInstanceStatus"]
 
     static func run(
-        store: TelemetryStore, instanceArn: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
+        store: TelemetryStore, instanceArn: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger,
+        onHealth: @escaping @Sendable (JSONValue) async -> Void = { _ in }
     ) async throws {
         for try await message in inbound.messages(maxSize: 4 << 20) {
             let text: String
@@ -70,6 +71,8 @@ enum TCSConnection {
             }
             if let ackType = acks[envelope.type] {
                 await store.record(instanceArn: instanceArn, type: envelope.type, message: envelope.message)
+                // Container health counts for services (a deployment waits for HEALTHY tasks).
+                if envelope.type == "PublishHealthRequest" { await onHealth(envelope.message) }
                 let ack = (try? ACSEnvelope.encode(type: ackType, ["message": "ok"])) ?? ""
                 try await outbound.write(.text(ack))
             } else if envelope.type == "HeartbeatMessage" {

@@ -42,6 +42,7 @@ struct Serve: AsyncParsableCommand {
     var ecrRegistry: [String] = []
     @Option(help: "Seconds between ACS heartbeats.") var heartbeatSeconds = 20
     @Option(help: "Seconds between TaskManifestMessages to each agent.") var manifestSeconds = 60
+    @Option(help: "Milliseconds between passes of the service scheduler.") var schedulerIntervalMs = 1000
     @Option(help: "Log level: debug, info, warn, error.") var logLevel = "info"
 
     static let defaultAccessKeyId = "AKIAECSLOCALDEVELOPER"
@@ -92,7 +93,8 @@ struct Serve: AsyncParsableCommand {
             fflush(nil)
         }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: ShutdownHook(plane: plane))],
+            services: [.init(service: app), .init(service: ShutdownHook(plane: plane)),
+                       .init(service: SchedulerLoop(plane: plane, interval: .milliseconds(max(50, schedulerIntervalMs))))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await plane.close()
@@ -106,5 +108,17 @@ struct ShutdownHook: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await plane.closeAllSessions()
+    }
+}
+
+/// The service scheduler's heartbeat: a pass over every service at a fixed interval.
+struct SchedulerLoop: Service {
+    let plane: ControlPlane
+    let interval: Duration
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            await plane.runSchedulerPass()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
     }
 }

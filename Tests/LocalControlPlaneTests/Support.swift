@@ -22,13 +22,14 @@ final class Harness: Sendable {
         Task { await plane.close() }
     }
 
-    static func make(path: String? = nil) async throws -> Harness {
+    static func make(path: String? = nil, configure: (inout ControlPlane.Options) -> Void = { _ in }) async throws -> Harness {
         let dir = path ?? (NSTemporaryDirectory() + "ecs-local-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var logger = Logger(label: "test.ecs-local")
         logger.logLevel = .warning
         var options = ControlPlane.Options()
         options.heartbeatInterval = .seconds(3600)
+        configure(&options)
         let plane = try await ControlPlane.open(options: options, databasePath: dir + "/ecs-local.db", reset: false, logger: logger)
         return Harness(plane: plane, path: dir)
     }
