@@ -202,9 +202,12 @@ extension ControlPlane {
         guard ["RUNNING", "PENDING", "STOPPED"].contains(desired) else {
             throw AWSError.invalidParameter("desiredStatus must be RUNNING, PENDING or STOPPED.")
         }
-        if try input.string("serviceName") != nil { return .object(["taskArns": .array([])]) }
+        let service = try input.string("serviceName").map { given in
+            given.hasPrefix("arn:") ? String(given.split(separator: "/").last ?? "") : given
+        }
         let matches = tasks.values.filter { r in
             r.clusterArn == cluster
+                && (service == nil || r.task.group == "service:\(service!)")
                 && (instance == nil || r.instanceArn == instance)
                 && (family == nil || taskDefinitions[r.task.taskDefinitionArn ?? ""]?.family == family)
                 && (startedBy == nil || r.task.startedBy == startedBy)

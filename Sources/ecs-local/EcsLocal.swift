@@ -43,6 +43,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between ACS heartbeats.") var heartbeatSeconds = 20
     @Option(help: "Seconds between TaskManifestMessages to each agent.") var manifestSeconds = 60
     @Option(help: "Milliseconds between passes of the service scheduler.") var schedulerIntervalMs = 1000
+    @Option(help: "Seconds before a failed service task is replaced (doubles with each failure in a row, up to 5 minutes).") var serviceRestartDelaySeconds = 5.0
     @Option(help: "Log level: debug, info, warn, error.") var logLevel = "info"
 
     static let defaultAccessKeyId = "AKIAECSLOCALDEVELOPER"
@@ -75,6 +76,7 @@ struct Serve: AsyncParsableCommand {
         options.account = accountId
         options.heartbeatInterval = .seconds(heartbeatSeconds)
         options.manifestInterval = .seconds(manifestSeconds)
+        options.serviceRestartDelay = max(0, serviceRestartDelaySeconds)
         for entry in ecrRegistry {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             options.ecrRegistries[parts[0]] = parts.count > 1 ? parts[1] : accountId
