@@ -54,7 +54,6 @@ public struct Doctor: Sendable {
                 timeouts.quick = .seconds(10)
                 let docker = DockerClient(endpoint: endpoint, timeouts: timeouts, logger: logger)
                 checks += await dockerChecks(docker, endpoint: endpoint)
-                if let root = (try? await docker.info())?.dockerRootDir { checks.append(Self.diskRoom(path: root)) }
                 try? await docker.shutdown()
             } else {
                 checks.append(Check(name: "docker endpoint", verdict: .failed, detail: "DOCKER_HOST=\(config.dockerEndpoint) is not unix:///path or tcp://host:port",
@@ -74,6 +73,7 @@ public struct Doctor: Sendable {
 
     func dockerChecks(_ docker: DockerClient, endpoint: DockerEndpoint) async -> [Check] {
         var checks: [Check] = []
+        var dockerRoot: String?
         do {
             try await docker.ping()
             checks.append(Check(name: "docker reachable", verdict: .ok, detail: "\(endpoint) answers"))
@@ -95,6 +95,7 @@ public struct Doctor: Sendable {
 
         do {
             let info = try await docker.info()
+            dockerRoot = info.dockerRootDir
             checks.append(Check(name: "docker storage", verdict: .ok,
                                 detail: "driver \(info.driver ?? "?"), root \(info.dockerRootDir ?? "?")"))
             let cgroup = "cgroup v\(info.cgroupVersion ?? "1") with the \(info.cgroupDriver ?? "?") driver"
@@ -105,6 +106,7 @@ public struct Doctor: Sendable {
         }
 
         checks.append(await statsSample(docker))
+        if let root = dockerRoot { checks.append(Self.diskRoom(path: root)) }
         return checks
     }
 

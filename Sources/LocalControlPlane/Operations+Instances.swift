@@ -90,6 +90,13 @@ extension ControlPlane {
                                   runningTasksCount: usage(of: arn).running, taskGroups: groups)
     }
 
+    /// Every usable instance of a cluster as placement sees it for a task of `group`.
+    func placementPool(cluster: String, group: String) -> [Placement.Candidate] {
+        instances.values.filter { $0.clusterArn == cluster && $0.instance.status != "INACTIVE" }.map {
+            Placement.Candidate(arn: $0.arn, record: $0, usage: usage(of: $0.arn), groupTasks: groupTasks(group, on: $0.arn), facts: facts(of: $0.arn))
+        }
+    }
+
     /// Tasks of `group` on an instance that are not stopped (what spread and distinctInstance count).
     func groupTasks(_ group: String, on arn: String) -> Int {
         tasks.values.filter { $0.instanceArn == arn && $0.task.group == group && $0.task.lastStatus != "STOPPED" && $0.task.desiredStatus != "STOPPED" }.count

@@ -20,17 +20,13 @@ extension ControlPlane {
         let policy = try Placement.Policy.parse(strategies: try input.array("placementStrategy"),
                                                 constraints: (definition.placementConstraints ?? []) + (try input.decode("placementConstraints", as: [PlacementConstraint].self) ?? []))
         let group = try input.string("group") ?? "family:\(definition.family ?? "")"
-        let candidates = instances.values.filter { $0.clusterArn == cluster && $0.instance.status != "INACTIVE" }
-        guard !candidates.isEmpty else { throw AWSError.invalidParameter("No Container Instances were found in your cluster.") }
+        guard !placementPool(cluster: cluster, group: group).isEmpty else { throw AWSError.invalidParameter("No Container Instances were found in your cluster.") }
         var started: [JSONValue] = []
         var failures: [Failure] = []
         for _ in 0..<count {
             let demand = try Placement.demand(definition, overrides: try input.decode("overrides", as: TaskOverride.self))
             // Rebuilt for each task: the previous one now counts on its instance.
-            let pool = candidates.map {
-                Placement.Candidate(arn: $0.arn, record: instances[$0.arn]!, usage: usage(of: $0.arn),
-                                    groupTasks: groupTasks(group, on: $0.arn), facts: facts(of: $0.arn))
-            }
+            let pool = placementPool(cluster: cluster, group: group)
             switch Placement.choose(demand, among: pool, policy: policy) {
             case .placed(let instance):
                 started.append(json(try await launch(definitionArn, on: instance, demand: demand, input: input)))

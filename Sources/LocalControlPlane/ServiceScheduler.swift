@@ -163,9 +163,7 @@ extension ControlPlane {
         let policy = try Placement.Policy.parse(strategies: (r.service.placementStrategy ?? []).map { json($0) },
                                                 constraints: (definition.placementConstraints ?? []) + (r.service.placementConstraints ?? []))
         let demand = try Placement.demand(definition, overrides: nil)
-        let pool = instances.values.filter { $0.clusterArn == r.service.clusterArn && $0.instance.status != "INACTIVE" }.map {
-            Placement.Candidate(arn: $0.arn, record: $0, usage: usage(of: $0.arn), groupTasks: groupTasks(r.group, on: $0.arn), facts: facts(of: $0.arn))
-        }
+        let pool = placementPool(cluster: r.service.clusterArn ?? "", group: r.group)
         guard !pool.isEmpty else {
             placementEvent(&r, "(service \(r.name)) was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster.", at: t)
             return nil
