@@ -165,5 +165,14 @@ struct PlacementPolicyTests {
         #expect(Set(pinned["tasks"]?.arrayValue?.compactMap { $0["containerInstanceArn"]?.stringValue } ?? []) == Set(arns[1...]))
         #expect(pinned["failures"]?.arrayValue?.contains { $0["reason"]?.stringValue == "DistinctInstance placement constraint unsatisfied." } == true)
         #expect(await h.error("RunTask", #"{"taskDefinition":"web","placementStrategy":[{"type":"binpack","field":"disk"}]}"#)?.type == "InvalidParameterException")
+
+        // PutAttributes feeds memberOf; DeleteAttributes takes it away again.
+        try await h.call("PutAttributes", #"{"attributes":[{"name":"tier","value":"gold","targetType":"container-instance","targetId":"\#(arns[2])"}]}"#)
+        let gold = try await h.call("RunTask", #"{"taskDefinition":"web","count":2,"placementConstraints":[{"type":"memberOf","expression":"attribute:tier == gold"}]}"#)
+        #expect(gold["tasks"]?.arrayValue?.allSatisfy { $0["containerInstanceArn"]?.stringValue == arns[2] } == true)
+        try await h.call("DeleteAttributes", #"{"attributes":[{"name":"tier","targetType":"container-instance","targetId":"\#(arns[2])"}]}"#)
+        let none = try await h.call("RunTask", #"{"taskDefinition":"web","placementConstraints":[{"type":"memberOf","expression":"attribute:tier exists"}]}"#)
+        #expect(none["tasks"] == .array([]))
+        #expect(none["failures"]?.arrayValue?.count == 3)
     }
 }
