@@ -161,6 +161,9 @@ struct TasksOnDockerTests {
                     try await Task.sleep(for: .milliseconds(Int.random(in: 0...600, using: &random)))
                     await agent.kill9()
                     try agent.start()
+                    // ECS places nothing on an instance whose agent is not connected: the next
+                    // RunTask waits for the restarted agent (the kill above hit a launch).
+                    try await agent.waitForLog("ACS connected")
                 }
                 try await agent.waitForLog("ACS connected")
                 var summary = ""
