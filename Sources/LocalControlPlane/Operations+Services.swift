@@ -85,17 +85,11 @@ extension ControlPlane {
         s.healthCheckGracePeriodSeconds = try input.int("healthCheckGracePeriodSeconds")
         var record = ServiceRecord(service: s, deployments: [newDeployment(definitionArn, desired: count)])
         record.service.tags = try input.decode("tags", as: [Tag].self)
-        services[arn] = record
-        save(service: arn)
-        try await schedule(arn)
-        return .object(["service": json(shown(service: arn))])
+        return try await commit(record)
     }
 
     func updateService(_ input: Input) async throws -> JSONValue {
-        let cluster = try clusterArn(input)
-        let arn = try serviceArn(try input.required("service"), cluster: cluster)
-        var r = services[arn]!
-        guard r.service.status == "ACTIVE" else { throw AWSError("ServiceNotActiveException", "Service was not ACTIVE.") }
+        var r = try activeService(input)
         if let count = try input.int("desiredCount") {
             guard !r.isDaemon else { throw AWSError.invalidParameter("The daemon scheduling strategy does not support a desired count for services.") }
             guard count >= 0 else { throw AWSError.invalidParameter("desiredCount must be 0 or more.") }
@@ -123,17 +117,11 @@ extension ControlPlane {
             r.steady = false
         }
         r.deployments[0].desiredCount = r.service.desiredCount
-        services[arn] = r
-        save(service: arn)
-        try await schedule(arn)
-        return .object(["service": json(shown(service: arn))])
+        return try await commit(r)
     }
 
     func deleteService(_ input: Input) async throws -> JSONValue {
-        let cluster = try clusterArn(input)
-        let arn = try serviceArn(try input.required("service"), cluster: cluster)
-        var r = services[arn]!
-        guard r.service.status == "ACTIVE" else { throw AWSError("ServiceNotActiveException", "Service was not ACTIVE.") }
+        var r = try activeService(input)
         let force = try input.bool("force") ?? false
         if !force && !r.isDaemon && (r.service.desiredCount ?? 0) > 0 {
             throw AWSError.invalidParameter("The service cannot be stopped while it is scaled above 0.")
@@ -142,10 +130,23 @@ extension ControlPlane {
         r.service.status = "DRAINING"
         r.service.desiredCount = 0
         for i in r.deployments.indices { r.deployments[i].desiredCount = 0 }
-        services[arn] = r
-        save(service: arn)
-        try await schedule(arn)
-        return .object(["service": json(shown(service: arn))])
+        return try await commit(r)
+    }
+
+    /// The service a call names (`service` in `cluster`), which must be ACTIVE.
+    private func activeService(_ input: Input) throws -> ServiceRecord {
+        let arn = try serviceArn(try input.required("service"), cluster: try clusterArn(input))
+        let r = services[arn]!
+        guard r.service.status == "ACTIVE" else { throw AWSError("ServiceNotActiveException", "Service was not ACTIVE.") }
+        return r
+    }
+
+    /// Keeps a changed service, runs a scheduler pass for it, and answers with what it shows.
+    private func commit(_ r: ServiceRecord) async throws -> JSONValue {
+        services[r.arn] = r
+        save(service: r.arn)
+        try await schedule(r.arn)
+        return .object(["service": json(shown(service: r.arn))])
     }
 
     func describeServices(_ input: Input) throws -> JSONValue {
