@@ -99,8 +99,8 @@ struct IMDSTests {
         imds.tokenStatus = status
         try await imds.start()
         defer { Task { await imds.stop() } }
-        #expect(try await IMDSClient(options: .init(endpoint: imds.url)).instanceId() == "i-0fake0000000001")
-        await #expect(throws: IMDSClient.Failure.self) { try await IMDSClient(options: .init(endpoint: imds.url, v1Disabled: true)).instanceId() }
+        #expect(try await IMDSClient(options: .init(endpoint: imds.url, timeout: .seconds(20))).instanceId() == "i-0fake0000000001")
+        await #expect(throws: IMDSClient.Failure.self) { try await IMDSClient(options: .init(endpoint: imds.url, v1Disabled: true, timeout: .seconds(20))).instanceId() }
     }
 
     @Test("Disabled or unreachable metadata fails fast, and a missing path is a 404 not retried")
@@ -118,8 +118,10 @@ struct IMDSTests {
         let imds = FakeIMDS(paths: [:])
         try await imds.start()
         defer { Task { await imds.stop() } }
+        // A long exchange bound: under CI load a 1 s bound can expire before the 404 arrives,
+        // and that timeout (rightly) is retried, which would count as a second request here.
         do {
-            _ = try await IMDSClient(options: .init(endpoint: imds.url)).get("/latest/meta-data/outpost-arn")
+            _ = try await IMDSClient(options: .init(endpoint: imds.url, timeout: .seconds(20))).get("/latest/meta-data/outpost-arn")
             Issue.record("expected a 404")
         } catch let f as IMDSClient.Failure {
             #expect(f.isNotFound)
