@@ -1,6 +1,7 @@
 import AgentConfig
 import ControlPlaneClient
 import ECSModel
+import HostSystem
 import Logging
 import ServiceLifecycle
 import StateStore
@@ -9,6 +10,9 @@ import TaskEngine
 import FoundationEssentials
 #else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
 #endif
 
 /// The engine's `EngineStore` on the agent's SQLite store; recorded changes wake the reporter.
@@ -131,20 +135,33 @@ extension AgentRunner {
         return p
     }
 
-    /// Task cgroups when ECS_ENABLE_TASK_CPU_MEM_LIMIT is on and Docker uses the cgroupfs driver;
+    /// Task cgroups when ECS_ENABLE_TASK_CPU_MEM_LIMIT is on: directories on cgroupfs under
+    /// Docker's `cgroupfs` driver, transient systemd slices under its `systemd` driver;
     /// otherwise nil, with a line that says why task-level cpu and memory are not enforced.
     func taskCgroups(dockerCgroupDriver: String?) -> (any TaskCgroups)? {
         guard config.bool("ECS_ENABLE_TASK_CPU_MEM_LIMIT") else { return nil }
         let root = config.string("ECS_CGROUP_PATH") ?? "/sys/fs/cgroup"
-        guard dockerCgroupDriver == nil || dockerCgroupDriver == "cgroupfs" else {
-            logger.warning("task-level cpu and memory are not enforced: Docker's cgroup driver is not cgroupfs",
-                           metadata: ["cgroupDriver": "\(dockerCgroupDriver ?? "")", "key": "ECS_ENABLE_TASK_CPU_MEM_LIMIT"])
+        switch dockerCgroupDriver {
+        case nil, "cgroupfs":
+            guard let cgroups = TaskCgroupFS(root: root) else {
+                logger.warning("task-level cpu and memory are not enforced: no cgroup hierarchy found", metadata: ["ECS_CGROUP_PATH": "\(root)"])
+                return nil
+            }
+            return cgroups
+        case "systemd":
+            let manager = SystemdManager()
+            do {
+                try manager.connect()
+            } catch {
+                logger.warning("task-level cpu and memory are not enforced: Docker uses the systemd cgroup driver but systemd does not answer",
+                               metadata: ["error": "\(error)", "key": "ECS_ENABLE_TASK_CPU_MEM_LIMIT"])
+                return nil
+            }
+            return TaskCgroupSystemd(manager: manager, unified: access(root + "/cgroup.controllers", F_OK) == 0, logger: logger)
+        case let other?:
+            logger.warning("task-level cpu and memory are not enforced: Docker's cgroup driver is neither cgroupfs nor systemd",
+                           metadata: ["cgroupDriver": "\(other)", "key": "ECS_ENABLE_TASK_CPU_MEM_LIMIT"])
             return nil
         }
-        guard let cgroups = TaskCgroupFS(root: root) else {
-            logger.warning("task-level cpu and memory are not enforced: no cgroup hierarchy found", metadata: ["ECS_CGROUP_PATH": "\(root)"])
-            return nil
-        }
-        return cgroups
     }
 }
