@@ -100,6 +100,7 @@ public struct Doctor: Sendable {
                                 detail: "driver \(info.driver ?? "?"), root \(info.dockerRootDir ?? "?")"))
             let cgroup = "cgroup v\(info.cgroupVersion ?? "1") with the \(info.cgroupDriver ?? "?") driver"
             checks.append(Check(name: "docker cgroups", verdict: .ok, detail: cgroup))
+            checks.append(taskCgroups(dockerCgroupDriver: info.cgroupDriver))
             checks.append(loggingDrivers(info))
         } catch {
             checks.append(Check(name: "docker info", verdict: .failed, detail: "\(error)"))

@@ -198,6 +198,18 @@ extension Doctor {
             return nil
         }
     }
+
+    /// Task-level cpu and memory need somewhere to make task cgroups under dockerd's driver
+    /// (the same choice `ecs-agent run` makes at start).
+    func taskCgroups(dockerCgroupDriver: String?) -> Check {
+        let placement = TaskCgroupPlacement.choose(enabled: config.bool("ECS_ENABLE_TASK_CPU_MEM_LIMIT"),
+                                                   root: config.string("ECS_CGROUP_PATH") ?? "/sys/fs/cgroup",
+                                                   dockerCgroupDriver: dockerCgroupDriver)
+        if case .unavailable(let reason, let fix) = placement {
+            return Check(name: "task cgroups", verdict: .warning, detail: reason + "; task cpu and memory are not enforced", fix: fix)
+        }
+        return Check(name: "task cgroups", verdict: .ok, detail: placement.summary)
+    }
 }
 
 /// Whether a Unix stream socket accepts a connection.

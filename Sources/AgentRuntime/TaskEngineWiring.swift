@@ -1,7 +1,6 @@
 import AgentConfig
 import ControlPlaneClient
 import ECSModel
-import HostSystem
 import Logging
 import ServiceLifecycle
 import StateStore
@@ -10,9 +9,6 @@ import TaskEngine
 import FoundationEssentials
 #else
 import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
 #endif
 
 /// The engine's `EngineStore` on the agent's SQLite store; recorded changes wake the reporter.
@@ -139,29 +135,18 @@ extension AgentRunner {
     /// Docker's `cgroupfs` driver, transient systemd slices under its `systemd` driver;
     /// otherwise nil, with a line that says why task-level cpu and memory are not enforced.
     func taskCgroups(dockerCgroupDriver: String?) -> (any TaskCgroups)? {
-        guard config.bool("ECS_ENABLE_TASK_CPU_MEM_LIMIT") else { return nil }
-        let root = config.string("ECS_CGROUP_PATH") ?? "/sys/fs/cgroup"
-        switch dockerCgroupDriver {
-        case nil, "cgroupfs":
-            guard let cgroups = TaskCgroupFS(root: root) else {
-                logger.warning("task-level cpu and memory are not enforced: no cgroup hierarchy found", metadata: ["ECS_CGROUP_PATH": "\(root)"])
-                return nil
-            }
-            return cgroups
-        case "systemd":
-            let manager = SystemdManager()
-            do {
-                try manager.connect()
-            } catch {
-                logger.warning("task-level cpu and memory are not enforced: Docker uses the systemd cgroup driver but systemd does not answer",
-                               metadata: ["error": "\(error)", "key": "ECS_ENABLE_TASK_CPU_MEM_LIMIT"])
-                return nil
-            }
-            return TaskCgroupSystemd(manager: manager, unified: access(root + "/cgroup.controllers", F_OK) == 0, logger: logger)
-        case let other?:
-            logger.warning("task-level cpu and memory are not enforced: Docker's cgroup driver is neither cgroupfs nor systemd",
-                           metadata: ["cgroupDriver": "\(other)", "key": "ECS_ENABLE_TASK_CPU_MEM_LIMIT"])
-            return nil
+        let placement = TaskCgroupPlacement.choose(enabled: config.bool("ECS_ENABLE_TASK_CPU_MEM_LIMIT"),
+                                                   root: config.string("ECS_CGROUP_PATH") ?? "/sys/fs/cgroup",
+                                                   dockerCgroupDriver: dockerCgroupDriver)
+        switch placement {
+        case .unavailable(let reason, let fix):
+            logger.warning("task-level cpu and memory are not enforced",
+                           metadata: ["reason": "\(reason)", "fix": "\(fix)", "key": "ECS_ENABLE_TASK_CPU_MEM_LIMIT"])
+        case .cgroupfs, .systemd:
+            logger.info("task cgroups", metadata: ["placement": "\(placement.summary)"])
+        case .disabled:
+            break
         }
+        return placement.cgroups(logger: logger)
     }
 }

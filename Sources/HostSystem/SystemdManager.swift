@@ -58,10 +58,14 @@ public final class SystemdManager: Sendable {
     private let connection = Mutex(Connection())
     private let timeout: Duration
     private let privateSocket: String
+    private let systemBus: String?
 
-    public init(timeout: Duration = .seconds(10), privateSocket: String = "/run/systemd/private") {
+    /// `systemBus`: a D-Bus address for the system bus instead of libsystemd's default
+    /// (`DBUS_SYSTEM_BUS_ADDRESS`, else /run/dbus/system_bus_socket).
+    public init(timeout: Duration = .seconds(10), privateSocket: String = "/run/systemd/private", systemBus: String? = nil) {
         self.timeout = timeout
         self.privateSocket = privateSocket
+        self.systemBus = systemBus
     }
 
     deinit {
@@ -126,7 +130,19 @@ public final class SystemdManager: Sendable {
             if let b = bus { sd_bus_flush_close_unref(b) }
             bus = nil
         }
-        let r = sd_bus_open_system(&bus)
+        var r: Int32
+        if let systemBus {
+            r = sd_bus_new(&bus)
+            if r >= 0 { r = sd_bus_set_address(bus, systemBus) }
+            if r >= 0 { r = sd_bus_set_bus_client(bus, 1) }
+            if r >= 0 { r = sd_bus_start(bus) }
+            if r < 0, let b = bus {
+                sd_bus_flush_close_unref(b)
+                bus = nil
+            }
+        } else {
+            r = sd_bus_open_system(&bus)
+        }
         guard r >= 0, let bus else {
             throw Failure(operation: "connect", message: "neither \(privateSocket) nor the system bus answers: \(Self.errnoText(r))")
         }

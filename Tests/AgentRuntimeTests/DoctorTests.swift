@@ -99,7 +99,7 @@ struct DoctorTests {
                 let checks = await Doctor(config: config(env), logger: Logger(label: "t")).run(.all, environment: env)
                 let (text, code) = Doctor.render(checks)
                 #expect(code == 0, "\(text)")
-                #expect(checks.map(\.name) == ["docker reachable", "docker api version", "docker storage", "docker cgroups", "docker log drivers",
+                #expect(checks.map(\.name) == ["docker reachable", "docker api version", "docker storage", "docker cgroups", "task cgroups", "docker log drivers",
                                                "docker stats", "docker disk", "containerd", "agent", "169.254.170.2", "credentials", "control plane", "clock"])
                 #expect(checks.first { $0.name == "agent" }?.detail.contains("ACS connected") == true, "\(text)")
                 #expect(checks.first { $0.name == "control plane" }?.detail.contains("cluster doctor is ACTIVE") == true, "\(text)")

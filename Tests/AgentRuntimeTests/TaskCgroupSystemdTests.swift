@@ -49,4 +49,37 @@ import Testing
         #expect(failure.isUnitExists && !failure.isNoSuchUnit)
         #expect(failure.description == "systemd StartTransientUnit ecstasks-x.slice: org.freedesktop.systemd1.UnitExists: Unit ecstasks-x.slice already exists.")
     }
+
+    @Test("Placement follows dockerd's driver: cgroupfs needs a hierarchy under ECS_CGROUP_PATH, systemd needs the manager, other drivers and the key off say so")
+    func placement() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("placement-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+
+        guard case .unavailable(let reason, let fix) = TaskCgroupPlacement.choose(enabled: true, root: dir, dockerCgroupDriver: "cgroupfs") else {
+            Issue.record("an empty directory is no cgroup hierarchy"); return
+        }
+        #expect(reason.contains(dir) && fix.contains("ECS_CGROUP_PATH"))
+
+        _ = FileManager.default.createFile(atPath: dir + "/cgroup.controllers", contents: Data("cpu memory pids\n".utf8))
+        guard case .cgroupfs(let root) = TaskCgroupPlacement.choose(enabled: true, root: dir, dockerCgroupDriver: nil) else {
+            Issue.record("a v2 hierarchy with no driver named is cgroupfs"); return
+        }
+        #expect(root == dir)
+
+        // Neither socket exists: what a host without systemd looks like to the agent.
+        let absent = { SystemdManager(timeout: .seconds(2), privateSocket: dir + "/no-private", systemBus: "unix:path=\(dir)/no-bus") }
+        guard case .unavailable(let why, let what) = TaskCgroupPlacement.choose(enabled: true, root: dir, dockerCgroupDriver: "systemd", systemd: absent) else {
+            Issue.record("no systemd answers, so no slices"); return
+        }
+        #expect(why.contains("systemd cgroup driver") && why.contains("does not answer") && what.contains("ECS_ENABLE_TASK_CPU_MEM_LIMIT=false"))
+
+        guard case .unavailable(let other, _) = TaskCgroupPlacement.choose(enabled: true, root: dir, dockerCgroupDriver: "weird") else {
+            Issue.record("an unknown driver gets no task cgroups"); return
+        }
+        #expect(other.contains("weird"))
+        guard case .disabled = TaskCgroupPlacement.choose(enabled: false, root: dir, dockerCgroupDriver: "systemd", systemd: absent) else {
+            Issue.record("the key off means no task cgroups"); return
+        }
+    }
 }
