@@ -30,11 +30,19 @@ def build():
     return subprocess.run(["swift", "build", "-c", "release", "--show-bin-path", *static], check=True, capture_output=True, text=True).stdout.strip()
 
 def rss_kib(pid):
+    return rss_split_kib(pid)["VmRSS"]
+
+def rss_split_kib(pid):
+    """VmRSS and its parts: RssAnon (heap, stacks, relocated data: the process's own) and
+    RssFile (mapped pages of the binary and libraries: clean, shared with the page cache, and
+    how many of them are resident depends on the kernel's read-ahead and fault-around)."""
+    out = {"VmRSS": 0, "RssAnon": 0, "RssFile": 0}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            key = line.split(":")[0]
+            if key in out:
+                out[key] = int(line.split()[1])
+    return out
 
 class Stack:
     def __init__(self, bin_dir, work, extra_env=None, name="bench"):

@@ -73,7 +73,8 @@ actor ContainerStatsCollector: Service, StatsSource {
         // whose files cannot be read (at most `concurrentSamples` calls at a time).
         var results: [(String, [UInt8]?)] = []
         var viaDocker: [String] = []
-        let mounts = cgroups.mounts()
+        // Idle (no running container): no /proc/mounts parse every interval.
+        let mounts = ids.isEmpty ? CgroupStats.Mounts() : cgroups.mounts()
         let wall = Date().timeIntervalSince1970
         for id in ids {
             if let sample = await cgroupSample(id, mounts: mounts, now: wall) {
