@@ -29,9 +29,6 @@ def build():
         subprocess.run(["swift", "build", "-c", "release", "--product", product, *static], check=True, stdout=subprocess.DEVNULL)
     return subprocess.run(["swift", "build", "-c", "release", "--show-bin-path", *static], check=True, capture_output=True, text=True).stdout.strip()
 
-def rss_kib(pid):
-    return rss_split_kib(pid)["VmRSS"]
-
 def rss_split_kib(pid):
     """VmRSS and its parts: RssAnon (heap, stacks, relocated data: the process's own) and
     RssFile (mapped pages of the binary and libraries: clean, shared with the page cache, and
