@@ -21,13 +21,27 @@ def docker(method, path, body=None, conn=None):
     return json.loads(data) if data else None
 
 def build():
-    # As the package ships it: the Swift runtime linked statically (the .deb carries no Swift
-    # libraries, and the agent's start-up page release then covers the runtime's code too).
-    # -Osize: 9 % less code, about 1 MiB less RSS, launch own time unchanged (bench/README.md).
-    static = ["--static-swift-stdlib", "-Xswiftc", "-Osize"]
+    # As the package ships it (scripts/release-flags says why each flag): the Swift runtime
+    # linked statically, -Osize, the code in packaging/code-order.txt's order.
+    flags = release_flags()
     for product in ["ecs-agent", "ecs-local"]:
-        subprocess.run(["swift", "build", "-c", "release", "--product", product, *static], check=True, stdout=subprocess.DEVNULL)
-    return subprocess.run(["swift", "build", "-c", "release", "--show-bin-path", *static], check=True, capture_output=True, text=True).stdout.strip()
+        subprocess.run(["swift", "build", "--product", product, *flags], check=True, stdout=subprocess.DEVNULL)
+    return subprocess.run(["swift", "build", "--show-bin-path", *flags], check=True, capture_output=True, text=True).stdout.strip()
+
+def release_flags():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return subprocess.run([f"{root}/scripts/release-flags"], check=True, capture_output=True, text=True).stdout.split("\n")[:-1]
+
+def code_order_coverage(binary):
+    """(found, listed): how many of packaging/code-order.txt's symbols the binary defines; a
+    low share says the file is stale (bench/code-order makes a new one). None if stripped."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    listed = [l for l in open(f"{root}/packaging/code-order.txt").read().splitlines() if l and not l.startswith("#")]
+    out = subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True).stdout
+    defined = {line.split()[-1] for line in out.splitlines() if line.strip()}
+    if not defined:
+        return None
+    return sum(1 for name in listed if name in defined), len(listed)
 
 def rss_split_kib(pid):
     """VmRSS and its parts: RssAnon (heap, stacks, relocated data: the process's own) and
