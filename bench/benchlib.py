@@ -30,7 +30,7 @@ def build():
 
 def release_flags():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return subprocess.run([f"{root}/scripts/release-flags"], check=True, capture_output=True, text=True).stdout.split("\n")[:-1]
+    return subprocess.run([f"{root}/scripts/release-flags"], check=True, capture_output=True, text=True).stdout.splitlines()
 
 def code_order_coverage(binary):
     """(found, listed): how many of packaging/code-order.txt's symbols the binary defines; a
