@@ -20,23 +20,24 @@ def docker(method, path, body=None, conn=None):
         raise RuntimeError(f"docker {method} {path}: {r.status} {data[:200]}")
     return json.loads(data) if data else None
 
-def build():
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+def build(extra=(), products=("ecs-agent", "ecs-local")):
     # As the package ships it (scripts/release-flags says why each flag): the Swift runtime
-    # linked statically, -Osize, the code in packaging/code-order.txt's order.
-    flags = release_flags()
-    for product in ["ecs-agent", "ecs-local"]:
-        subprocess.run(["swift", "build", "--product", product, *flags], check=True, stdout=subprocess.DEVNULL)
-    return subprocess.run(["swift", "build", "--show-bin-path", *flags], check=True, capture_output=True, text=True).stdout.strip()
+    # linked statically, -Osize, the code in packaging/code-order.txt's order. `extra`: more
+    # `swift build` arguments (bench/code-order's page-aligned build in a scratch directory).
+    flags = release_flags() + list(extra)
+    for product in products:
+        subprocess.run(["swift", "build", "--product", product, *flags], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    return subprocess.run(["swift", "build", "--show-bin-path", *flags], check=True, capture_output=True, text=True, cwd=ROOT).stdout.strip()
 
 def release_flags():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return subprocess.run([f"{root}/scripts/release-flags"], check=True, capture_output=True, text=True).stdout.splitlines()
+    return subprocess.run([f"{ROOT}/scripts/release-flags"], check=True, capture_output=True, text=True).stdout.splitlines()
 
 def code_order_coverage(binary):
     """(found, listed): how many of packaging/code-order.txt's symbols the binary defines; a
     low share says the file is stale (bench/code-order makes a new one). None if stripped."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    listed = [l for l in open(f"{root}/packaging/code-order.txt").read().splitlines() if l and not l.startswith("#")]
+    listed = [l for l in open(f"{ROOT}/packaging/code-order.txt").read().splitlines() if l and not l.startswith("#")]
     out = subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True).stdout
     defined = {line.split()[-1] for line in out.splitlines() if line.strip()}
     if not defined:
